@@ -1,0 +1,98 @@
+/**
+ * Which raw-LZ4-block compressor to ship: lz4-napi (native, lz4_flex) as wrapped by the producer,
+ * against lz4js (pure JS, compressBlock), with zlib for reference. Input: TLS LogGroupList bodies of
+ * standard records (level, message, field_0..field_7 of 60 bytes each) at the default 512 KiB batch
+ * size and a small 32 KiB one. Reports throughput on the uncompressed size and the ratio.
+ *
+ *   node --import tsx bench/lz4-choice.ts
+ */
+import { createRequire } from 'node:module'
+import { deflateSync } from 'node:zlib'
+import { lz4CompressBlock } from '../packages/producer/src/wire/lz4.js'
+import { encodeBody, encodeGroupTrailer, LogEncoder } from '../packages/producer/src/wire/protobuf.js'
+
+interface Lz4js {
+  compressBound (n: number): number
+  compressBlock (src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, hashTable: Uint32Array): number
+  decompressBlock (src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, dIndex: number): number
+}
+const lz4js = createRequire(import.meta.url)('lz4js') as Lz4js
+
+const WORDS = ['user', 'order', 'payment', 'id', 'ok', 'failed', 'retry', 'GET', 'POST', '/api/v1/items', 'cache', 'hit', 'miss', 'db', 'latency', 'ms', 'region', 'cn-beijing', 'shard', 'trace']
+let seed = 42
+function rand (n: number): number {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff
+  return seed % n
+}
+/** 60 bytes of log-like text: words, numbers and hex ids, so the ratio is not flattering. */
+function field (): string {
+  let s = ''
+  while (s.length < 60) {
+    const r = rand(3)
+    s += (r === 0 ? WORDS[rand(WORDS.length)] : r === 1 ? String(rand(100000)) : rand(0xffffff).toString(16)) + ' '
+  }
+  return s.slice(0, 60)
+}
+
+function batchBody (targetBytes: number): Buffer {
+  const enc = new LogEncoder('tls', 1 << 20)
+  const parts: Buffer[] = []
+  let size = 0
+  for (let i = 0; size < targetBytes; i++) {
+    const record: Record<string, string> = { level: ['info', 'warn', 'error'][rand(3)], message: `request ${rand(1000)} handled in ${rand(500)} ms` }
+    for (let f = 0; f < 8; f++) record[`field_${f}`] = field()
+    const entry = Buffer.from(enc.encode({ ms: 1_700_000_000_000 + i, subMsNs: 0 }, record))
+    parts.push(entry)
+    size += entry.length
+  }
+  return encodeBody('tls', Buffer.concat(parts), encodeGroupTrailer('tls', { source: '10.0.0.1', filename: 'app.log', tags: [] }))
+}
+
+function lz4jsBlock (input: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(lz4js.compressBound(input.length))
+  const n = lz4js.compressBlock(input, out, 0, input.length, new Uint32Array(1 << 16))
+  return out.subarray(0, n)
+}
+
+function measure (name: string, input: Buffer, fn: (b: Buffer) => Buffer): { name: string, mbps: number, ratio: number } {
+  let out = fn(input)
+  for (let i = 0; i < 5; i++) out = fn(input) // warm up
+  const minMs = 1500
+  let runs = 0
+  const t0 = process.cpuUsage()
+  const w0 = performance.now()
+  while (performance.now() - w0 < minMs) {
+    out = fn(input)
+    runs++
+  }
+  const cpu = process.cpuUsage(t0)
+  const cpuSec = (cpu.user + cpu.system) / 1e6
+  return { name, mbps: (input.length * runs) / cpuSec / 1e6, ratio: input.length / out.length }
+}
+
+const cases: Array<[string, (b: Buffer) => Buffer]> = [
+  ['lz4-napi (shipped)', lz4CompressBlock],
+  ['lz4js compressBlock', lz4jsBlock],
+  ['zlib level 1', (b) => deflateSync(b, { level: 1 })],
+  ['zlib level 6 (deflate option)', (b) => deflateSync(b, { level: 6 })]
+]
+
+// Sanity: lz4js output must round-trip, or the comparison means nothing.
+{
+  const body = batchBody(64 * 1024)
+  const back = Buffer.alloc(body.length)
+  const block = lz4jsBlock(body)
+  lz4js.decompressBlock(block, back, 0, block.length, 0)
+  if (!back.equals(body)) throw new Error('lz4js round trip failed')
+}
+
+console.log(`node ${process.version}, ${process.platform}/${process.arch}; MB/s = uncompressed MB per CPU second`)
+for (const size of [512 * 1024, 32 * 1024]) {
+  const body = batchBody(size)
+  console.log(`\nbatch ${(body.length / 1024).toFixed(0)} KiB (${body.length} B of protobuf)`)
+  console.log('compressor                      MB/s     ratio')
+  for (const [name, fn] of cases) {
+    const r = measure(name, body, fn)
+    console.log(`${r.name.padEnd(30)} ${r.mbps.toFixed(0).padStart(6)}   ${r.ratio.toFixed(2).padStart(6)}`)
+  }
+}

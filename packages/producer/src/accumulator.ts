@@ -1,0 +1,195 @@
+/**
+ * Open batches keyed by destination, and the one place that decides when a batch is sealed:
+ * - size: before appending an entry, if the request body would exceed maxBatchSize once encoded, the
+ *   open batch is sealed first and the entry starts a new one. Sizes come from the wire's exact
+ *   `bodySize`, so a sealed batch never exceeds maxBatchSize. The one exception: a single record
+ *   that alone is larger than maxBatchSize goes alone in its own batch, sealed at once (the wire
+ *   has already truncated it to the service's per-log limit, so the service accepts it).
+ *   A batch that reaches maxBatchSize exactly is sealed at once.
+ * - count: a batch is sealed when it holds maxBatchCount logs.
+ * - linger: a batch is sealed lingerMs after its first record. One unref'd timer is armed for the
+ *   earliest deadline; since lingerMs is the same for every batch, the oldest open batch (first in
+ *   the Map's insertion order) always has the earliest deadline.
+ */
+import type { Attempt, Result } from './types.js'
+import type { AttemptLog } from './result.js'
+import { MAX_TIMER_MS } from './time.js'
+import type { Clock, Destination, SealedBatch, TimerHandle, Wire } from './transport.js'
+
+export type RecordCallback = (result: Result) => void
+
+const EMPTY = new Uint8Array(0)
+const MIN_CAPACITY = 4096
+
+/** One batch from its first record until it is settled. */
+export class ProducerBatch implements SealedBatch, AttemptLog {
+  readonly destination: Destination
+  /** Sequence number in creation order; flush() waits for every batch up to a number. */
+  readonly id: number
+  /** When lingerMs runs out (clock ms). */
+  readonly deadline: number
+  buf: Buffer
+  length = 0
+  /** The sealed entries (a view of buf); empty while open. */
+  entries: Uint8Array = EMPTY
+  logCount = 0
+  minTimeMs = Infinity
+  maxTimeMs = -Infinity
+  bodyBytes: number
+  cache?: unknown
+  /** Callbacks of the records that gave one; null when none did. */
+  callbacks: RecordCallback[] | null = null
+  attempts: Attempt[] | null = null
+  attemptCount = 0
+  /** Clock ms when a scheduled retry is due; index in the retry heap. */
+  retryDue = 0
+  heapIndex = -1
+  sealed = false
+  settled = false
+
+  constructor (destination: Destination, id: number, deadline: number, capacity: number, emptyBodyBytes: number) {
+    this.destination = destination
+    this.id = id
+    this.deadline = deadline
+    this.buf = Buffer.allocUnsafe(capacity)
+    this.bodyBytes = emptyBodyBytes
+  }
+
+  append (entry: Uint8Array, timeMs: number, bodyBytes: number, callback: RecordCallback | undefined): void {
+    const end = this.length + entry.length
+    if (end > this.buf.length) {
+      let capacity = this.buf.length * 2
+      while (capacity < end) capacity *= 2
+      const grown = Buffer.allocUnsafe(capacity)
+      this.buf.copy(grown, 0, 0, this.length)
+      this.buf = grown
+    }
+    this.buf.set(entry, this.length)
+    this.length = end
+    this.logCount++
+    if (timeMs < this.minTimeMs) this.minTimeMs = timeMs
+    if (timeMs > this.maxTimeMs) this.maxTimeMs = timeMs
+    this.bodyBytes = bodyBytes
+    if (callback !== undefined) {
+      if (this.callbacks === null) this.callbacks = [callback]
+      else this.callbacks.push(callback)
+    }
+  }
+
+  seal (): void {
+    this.sealed = true
+    this.entries = this.buf.subarray(0, this.length)
+  }
+}
+
+export interface AccumulatorOptions {
+  maxBatchSize: number
+  maxBatchCount: number
+  lingerMs: number
+}
+
+export class Accumulator {
+  private readonly open = new Map<string, ProducerBatch>()
+  private readonly wire: Wire
+  private readonly clock: Clock
+  private readonly options: AccumulatorOptions
+  private readonly onSealed: (batch: ProducerBatch) => void
+  private timer: TimerHandle | undefined
+  private nextId = 1
+
+  constructor (wire: Wire, clock: Clock, options: AccumulatorOptions, onSealed: (batch: ProducerBatch) => void) {
+    this.wire = wire
+    this.clock = clock
+    this.options = options
+    this.onSealed = onSealed
+  }
+
+  /** Open batches. */
+  get size (): number {
+    return this.open.size
+  }
+
+  /** The id the next batch will get; every batch created so far has a smaller one. */
+  get lastId (): number {
+    return this.nextId - 1
+  }
+
+  /** Appends one encoded entry (copied: `entry` may be the wire's scratch memory). */
+  append (dest: Destination, entry: Uint8Array, timeMs: number, callback: RecordCallback | undefined): void {
+    const { maxBatchSize, maxBatchCount } = this.options
+    const key = dest.key
+    let batch = this.open.get(key)
+    let full: ProducerBatch | undefined
+    let body = 0
+    if (batch !== undefined) {
+      body = this.wire.bodySize(dest, batch.length + entry.length)
+      if (body > maxBatchSize) {
+        full = batch
+        this.open.delete(key)
+        batch = undefined
+      }
+    }
+    if (batch === undefined) {
+      body = this.wire.bodySize(dest, entry.length)
+      const capacity = Math.max(MIN_CAPACITY, Math.min(maxBatchSize, entry.length * 16), entry.length)
+      batch = new ProducerBatch(dest, this.nextId++, this.clock.now() + this.options.lingerMs, capacity, body - entry.length)
+      this.open.set(key, batch)
+      if (this.timer === undefined) this.arm(batch.deadline)
+    }
+    // Copy the entry before anything is handed to the wire: sending may reuse the wire's scratch memory.
+    batch.append(entry, timeMs, body, callback)
+    if (full !== undefined) this.dispatch(full)
+    if (batch.logCount >= maxBatchCount || body >= maxBatchSize) {
+      this.open.delete(key)
+      this.dispatch(batch)
+    }
+  }
+
+  /** Seals every open batch now (flush, close, exit). */
+  sealAll (): void {
+    for (const batch of this.open.values()) this.sealBatch(batch)
+    this.disarm()
+  }
+
+  /** Drops every open batch without sealing it; returns them (destroy). */
+  takeAll (): ProducerBatch[] {
+    const batches = [...this.open.values()]
+    this.open.clear()
+    this.disarm()
+    return batches
+  }
+
+  private sealBatch (batch: ProducerBatch): void {
+    this.open.delete(batch.destination.key)
+    this.dispatch(batch)
+  }
+
+  private dispatch (batch: ProducerBatch): void {
+    batch.seal()
+    this.onSealed(batch)
+  }
+
+  private arm (due: number): void {
+    this.timer = this.clock.setTimeout(this.onTimer, Math.min(MAX_TIMER_MS, Math.max(1, due - this.clock.now())))
+  }
+
+  private disarm (): void {
+    if (this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer)
+      this.timer = undefined
+    }
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined
+    const now = this.clock.now()
+    for (const batch of this.open.values()) {
+      // Insertion order is deadline order; real timers may fire a hair early, hence the 1 ms slack.
+      if (batch.deadline > now + 1) {
+        this.arm(batch.deadline)
+        return
+      }
+      this.sealBatch(batch)
+    }
+  }
+}

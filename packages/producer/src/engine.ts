@@ -1,0 +1,462 @@
+/**
+ * The producer engine: send → budget → accumulator → sender → settle. It only talks to a service
+ * through the Wire seam (transport.ts) and to time through a Clock, so tests drive it with a fake
+ * wire and a manual clock. createProducer() (producer.ts) wires it to the real services.
+ *
+ * Lifecycle decisions (see also sender.ts for the retry rules):
+ * - close(): stops intake (sendAsync callers still waiting for space are rejected with
+ *   ProducerClosedError), seals every open batch, sends every batch waiting for a retry at once, and
+ *   from then on failures are final: a retriable failure during close is NOT retried, as in both Go
+ *   producers. Without timeoutMs it waits until everything is settled (SafeClose) and then
+ *   wire.close(); with timeoutMs it waits at most that long, then settles what is left as abandoned
+ *   (callbacks get a Result with errorCode LOGSHIP_CLOSE_TIMEOUT) and calls wire.destroy().
+ * - destroy(): every unsettled record is abandoned now (errorCode LOGSHIP_DESTROYED), waiting
+ *   sendAsync callers are rejected with DestroyedError, wire.destroy().
+ * - Abandoned batches are reported through callbacks and the `failed` event (its `error` says
+ *   CloseTimeoutError or DestroyedError) but counted in stats().abandoned, not failed.
+ * - Exit flush: when the event loop empties while records are unsettled (`beforeExit`), the engine
+ *   does what close() does (seal all, send waiting retries now, failures final) but stays open; the
+ *   requests keep the process alive. Once everything is settled, normal retries resume. If the
+ *   drain is not done after closeTimeoutMs, the process is ending anyway: what is left is abandoned
+ *   with CloseTimeoutError, the wire destroyed and the producer closed, so the process can exit.
+ * - Listeners and callbacks run synchronously inside the engine, each in its own try/catch: one
+ *   that throws is reported once as a process warning and never breaks the engine. No `error`
+ *   event is ever emitted.
+ */
+import { EventEmitter } from 'node:events'
+import { Accumulator, type ProducerBatch, type RecordCallback } from './accumulator.js'
+import { Budget } from './budget.js'
+import {
+  BufferFullError, CloseTimeoutError, DestroyedError, InvalidOptionError, InvalidRecordError, LogshipError,
+  ProducerClosedError, RecordTooLargeError
+} from './errors.js'
+import { registerForExit, unregisterForExit, type ExitFlushable } from './exit-hook.js'
+import type { ResolvedOptions } from './options.js'
+import { buildResult } from './result.js'
+import { Sender } from './sender.js'
+import { MAX_TIMER_MS, toTimeParts } from './time.js'
+import { systemClock, type AttemptOutcome, type Clock, type Destination, type TimeParts, type TimerHandle, type Wire } from './transport.js'
+import type {
+  Attempt, CloseSummary, ContentsInput, Credentials, DropReason, LogRecord, ProducerEvents, ProducerStats, SendOptions
+} from './types.js'
+
+export interface CloseOptions {
+  /** Wait at most this long (ms) for buffered records; then abandon them. Default: wait until done. */
+  timeoutMs?: number
+}
+
+export interface Producer extends EventEmitter<ProducerEvents> {
+  /** Buffers a record. Never blocks; drops it (event `drop`) when the buffer is full. */
+  send (record: LogRecord, options?: SendOptions): void
+  /** Buffers a record, waiting up to maxBlockMs for space; resolves once it is accepted. */
+  sendAsync (record: LogRecord, options?: SendOptions): Promise<void>
+  /** Resolves when every record accepted before the call is delivered or finally failed. */
+  flush (): Promise<void>
+  /** Stops intake, delivers what is buffered, releases the sockets. Idempotent. */
+  close (options?: CloseOptions): Promise<CloseSummary>
+  /** Drops everything now and releases the sockets. Idempotent. */
+  destroy (): void
+  stats (): ProducerStats
+  /** Replaces the credentials used from the next request on. */
+  setCredentials (credentials: Credentials): void
+}
+
+export interface EngineDeps {
+  /** Jitter source, [0, 1). */
+  random?: () => number
+}
+
+const OPEN = 0
+const CLOSING = 1
+const CLOSED = 2
+const DESTROYED = 3
+
+interface SettleWaiter {
+  /** Waits for batches with id <= upTo. */
+  upTo: number
+  remaining: number
+  done: () => void
+}
+
+class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, ExitFlushable {
+  private readonly wire: Wire
+  private readonly clock: Clock
+  private readonly options: ResolvedOptions
+  private readonly budget: Budget
+  private readonly accumulator: Accumulator
+  private readonly sender: Sender
+  private state = OPEN
+  private readonly timeParts: TimeParts = { ms: 0, subMsNs: 0 }
+
+  private accepted = 0
+  private delivered = 0
+  private failed = 0
+  private dropped = 0
+  private abandoned = 0
+  private retried = 0
+
+  /** Sealed batches not yet settled (queued, in flight, or waiting for a retry). */
+  private readonly live = new Set<ProducerBatch>()
+  private settleWaiters: SettleWaiter[] = []
+  private exitRegistered = false
+  private exitTimer: TimerHandle | undefined
+  private closePromise: Promise<CloseSummary> | undefined
+  private wireDestroyed = false
+  private warned = false
+
+  constructor (options: ResolvedOptions, wire: Wire, clock: Clock, deps: EngineDeps) {
+    super()
+    this.options = options
+    this.wire = wire
+    this.clock = clock
+    this.budget = new Budget(options.totalSizeInBytes, clock)
+    this.accumulator = new Accumulator(wire, clock, {
+      maxBatchSize: Math.min(options.maxBatchSize, wire.limits.maxBodyBytes),
+      maxBatchCount: Math.min(options.maxBatchCount, wire.limits.maxLogsPerBatch),
+      lingerMs: options.lingerMs
+    }, (batch) => {
+      this.live.add(batch)
+      this.sender.enqueue(batch)
+    })
+    this.sender = new Sender(wire, clock, options, {
+      settle: (batch, outcome) => this.settle(batch, outcome),
+      retry: (batch, attempt, retry, delayMs, error) => this.onRetry(batch, attempt, retry, delayMs, error)
+    }, deps.random)
+  }
+
+  send (record: LogRecord, options?: SendOptions): void {
+    if (this.state !== OPEN) throw new ProducerClosedError()
+    const contents = contentsOf(record)
+    const callback = callbackOf(options)
+    const time = toTimeParts(record.time, this.clock, this.timeParts)
+    const dest = this.wire.destination(options)
+    const entry = this.wire.encodeLog(time, contents)
+    const bytes = entry.length
+    if (!this.budget.tryReserve(bytes)) {
+      this.drop(bytes > this.budget.limit ? 'record_too_large' : 'buffer_full', bytes)
+      return
+    }
+    this.accept(dest, entry, time.ms, callback)
+  }
+
+  async sendAsync (record: LogRecord, options?: SendOptions): Promise<void> {
+    if (this.state !== OPEN) throw new ProducerClosedError()
+    const contents = contentsOf(record)
+    const callback = callbackOf(options)
+    const time = toTimeParts(record.time, this.clock, this.timeParts)
+    const timeMs = time.ms
+    const dest = this.wire.destination(options)
+    const entry = this.wire.encodeLog(time, contents)
+    const bytes = entry.length
+    if (bytes > this.budget.limit) {
+      this.drop('record_too_large', bytes)
+      throw new RecordTooLargeError(bytes, this.budget.limit)
+    }
+    // Waiters are served first come, first served: only take space directly when nobody waits.
+    if (this.budget.waiters === 0 && this.budget.tryReserve(bytes)) {
+      this.accept(dest, entry, timeMs, callback)
+      return
+    }
+    // The entry is the wire's scratch memory; keep a copy while waiting.
+    const copy = Buffer.from(entry)
+    try {
+      await this.budget.reserve(bytes, this.options.maxBlockMs)
+    } catch (error) {
+      this.drop(error instanceof BufferFullError ? 'buffer_full' : 'closed', bytes)
+      throw error
+    }
+    if (this.state !== OPEN) {
+      this.budget.release(bytes)
+      this.drop('closed', bytes)
+      throw this.state === DESTROYED ? new DestroyedError() : new ProducerClosedError()
+    }
+    this.accept(dest, copy, timeMs, callback)
+  }
+
+  flush (): Promise<void> {
+    if (this.state === DESTROYED) return Promise.resolve()
+    this.accumulator.sealAll()
+    if (this.live.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.settleWaiters.push({ upTo: this.accumulator.lastId, remaining: this.live.size, done: resolve })
+    })
+  }
+
+  close (options?: CloseOptions): Promise<CloseSummary> {
+    if (this.closePromise !== undefined) return this.closePromise
+    const timeoutMs = options?.timeoutMs
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+      return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a number of milliseconds >= 0, or undefined to wait until done'))
+    }
+    this.closePromise = this.state === DESTROYED
+      ? Promise.resolve(this.summary(0, false))
+      : this.runClose(timeoutMs)
+    return this.closePromise
+  }
+
+  destroy (): void {
+    if (this.state === DESTROYED) return
+    this.state = DESTROYED
+    this.leaveExitRegistry()
+    const error = new DestroyedError()
+    this.budget.rejectAll(error)
+    this.abandonAll(error)
+    this.destroyWire()
+  }
+
+  stats (): ProducerStats {
+    return {
+      accepted: this.accepted,
+      delivered: this.delivered,
+      failed: this.failed,
+      dropped: this.dropped,
+      abandoned: this.abandoned,
+      retried: this.retried,
+      truncated: this.wire.truncated,
+      bufferedBytes: this.budget.used,
+      inFlight: this.sender.inFlight,
+      pending: this.pending(),
+      batchesSent: this.sender.batchesSent,
+      requests: this.sender.requests
+    }
+  }
+
+  setCredentials (credentials: Credentials): void {
+    this.wire.setCredentials(credentials)
+  }
+
+  /** beforeExit: see the header comment. */
+  exitFlush (): void {
+    if (this.state !== OPEN || this.pending() === 0) {
+      this.leaveExitRegistry()
+      return
+    }
+    this.sender.draining = true
+    this.accumulator.sealAll()
+    this.sender.retryAllNow()
+    if (this.exitTimer === undefined) {
+      this.exitTimer = this.clock.setTimeout(this.onExitDeadline, Math.min(MAX_TIMER_MS, this.options.closeTimeoutMs))
+    }
+  }
+
+  private readonly onExitDeadline = (): void => {
+    this.exitTimer = undefined
+    if (this.state !== OPEN || this.pending() === 0) return
+    this.state = CLOSED
+    this.leaveExitRegistry()
+    this.budget.rejectAll(new ProducerClosedError())
+    this.abandonAll(new CloseTimeoutError(this.options.closeTimeoutMs))
+    this.destroyWire()
+  }
+
+  private async runClose (timeoutMs: number | undefined): Promise<CloseSummary> {
+    this.state = CLOSING
+    const abandonedBefore = this.abandoned
+    this.leaveExitRegistry()
+    this.budget.rejectAll(new ProducerClosedError())
+    this.sender.draining = true
+    this.accumulator.sealAll()
+    this.sender.retryAllNow()
+    const timedOut = this.live.size > 0 ? await this.waitAllSettled(timeoutMs) : false
+    if (this.state !== DESTROYED) {
+      this.state = CLOSED
+      if (timedOut) {
+        this.abandonAll(new CloseTimeoutError(timeoutMs as number))
+        this.destroyWire()
+      } else if (!this.wireDestroyed) {
+        try {
+          await this.wire.close()
+        } catch {
+          // Releasing sockets cannot fail in a way the caller could act on.
+        }
+      }
+    }
+    return this.summary(this.abandoned - abandonedBefore, timedOut)
+  }
+
+  /** Resolves false when every live batch is settled, true when timeoutMs ran out first. */
+  private waitAllSettled (timeoutMs: number | undefined): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined
+      const waiter: SettleWaiter = {
+        upTo: Infinity,
+        remaining: this.live.size,
+        done: () => {
+          if (timer !== undefined) this.clock.clearTimeout(timer)
+          resolve(false)
+        }
+      }
+      this.settleWaiters.push(waiter)
+      if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
+        timer = this.clock.setTimeout(() => {
+          const i = this.settleWaiters.indexOf(waiter)
+          if (i !== -1) this.settleWaiters.splice(i, 1)
+          resolve(true)
+        }, timeoutMs)
+      }
+    })
+  }
+
+  private summary (pending: number, timedOut: boolean): CloseSummary {
+    return { delivered: this.delivered, failed: this.failed, dropped: this.dropped, pending, timedOut }
+  }
+
+  private pending (): number {
+    return this.accepted - this.delivered - this.failed - this.abandoned
+  }
+
+  private accept (dest: Destination, entry: Uint8Array, timeMs: number, callback: RecordCallback | undefined): void {
+    this.accepted++
+    if (!this.exitRegistered && this.options.flushOnExit) {
+      this.exitRegistered = true
+      registerForExit(this)
+    }
+    this.accumulator.append(dest, entry, timeMs, callback)
+  }
+
+  private drop (reason: DropReason, bytes: number): void {
+    this.dropped++
+    if (this.listenerCount('drop') > 0) this.emitSafe('drop', { reason, count: 1, bytes })
+  }
+
+  private onRetry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void {
+    this.retried++
+    if (this.listenerCount('retry') > 0) {
+      this.emitSafe('retry', { destination: batch.destination, logCount: batch.logCount, attempt, retry, delayMs, error })
+    }
+  }
+
+  private settle (batch: ProducerBatch, outcome: AttemptOutcome): void {
+    this.finish(batch, outcome.ok, outcome.ok ? undefined : outcome.error, false)
+  }
+
+  /** Settles all unsettled records, open or sealed, as abandoned with `error`. */
+  private abandonAll (error: LogshipError): void {
+    const open = this.accumulator.takeAll()
+    this.sender.clear()
+    for (const batch of open) this.finish(batch, false, error, true)
+    for (const batch of [...this.live]) this.finish(batch, false, error, true)
+  }
+
+  private finish (batch: ProducerBatch, successful: boolean, error: LogshipError | undefined, abandoned: boolean): void {
+    if (batch.settled) return
+    batch.settled = true
+    this.live.delete(batch)
+    this.budget.release(batch.length)
+    if (successful) this.delivered += batch.logCount
+    else if (abandoned) this.abandoned += batch.logCount
+    else this.failed += batch.logCount
+    // Before any user code runs: a callback that calls flush() must not be counted against this batch.
+    if (this.settleWaiters.length > 0) this.countSettled(batch)
+
+    const event = successful ? 'delivered' : 'failed'
+    const listening = this.listenerCount(event) > 0
+    const callbacks = batch.callbacks
+    if (callbacks !== null || listening) {
+      const result = buildResult(batch, successful,
+        abandoned && error !== undefined ? { code: error.code, message: error.message, nowMs: this.clock.now() } : undefined)
+      if (callbacks !== null) {
+        batch.callbacks = null
+        for (let i = 0; i < callbacks.length; i++) {
+          try {
+            callbacks[i](result)
+          } catch (thrown) {
+            this.warnOnce('a send() callback threw', thrown)
+          }
+        }
+      }
+      if (listening) {
+        const info = { destination: batch.destination, logCount: batch.logCount, rawBytes: batch.bodyBytes, result }
+        if (successful) this.emitSafe('delivered', info)
+        else this.emitSafe('failed', { ...info, error: error as LogshipError })
+      }
+    }
+
+    if (this.pending() === 0) this.onIdle()
+  }
+
+  private countSettled (batch: ProducerBatch): void {
+    if (!batch.sealed) return
+    const waiters = this.settleWaiters
+    for (let i = 0; i < waiters.length; i++) {
+      const w = waiters[i]
+      if (batch.id <= w.upTo && --w.remaining === 0) {
+        waiters.splice(i--, 1)
+        w.done()
+      }
+    }
+  }
+
+  private onIdle (): void {
+    this.leaveExitRegistry()
+    if (this.exitTimer !== undefined) {
+      this.clock.clearTimeout(this.exitTimer)
+      this.exitTimer = undefined
+    }
+    if (this.state === OPEN) this.sender.draining = false
+  }
+
+  private leaveExitRegistry (): void {
+    if (this.exitRegistered) {
+      this.exitRegistered = false
+      unregisterForExit(this)
+    }
+    if (this.state !== OPEN && this.exitTimer !== undefined) {
+      this.clock.clearTimeout(this.exitTimer)
+      this.exitTimer = undefined
+    }
+  }
+
+  private destroyWire (): void {
+    if (this.wireDestroyed) return
+    this.wireDestroyed = true
+    try {
+      this.wire.destroy()
+    } catch {
+      // Nothing left to release that we could act on.
+    }
+  }
+
+  private emitSafe<K extends keyof ProducerEvents> (event: K, payload: ProducerEvents[K][0]): void {
+    const listeners = this.rawListeners(event as any) as Array<(arg: unknown) => void>
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i].call(this, payload)
+      } catch (thrown) {
+        this.warnOnce(`a '${event}' listener threw`, thrown)
+      }
+    }
+  }
+
+  private warnOnce (what: string, thrown: unknown): void {
+    if (this.warned) return
+    this.warned = true
+    const detail = thrown instanceof Error ? thrown.message : String(thrown)
+    process.emitWarning(`${what} (ignored; reported once per producer): ${detail}`, { code: 'LOGSHIP_USER_CODE_THREW' })
+  }
+}
+
+function contentsOf (record: unknown): ContentsInput {
+  if (record === null || typeof record !== 'object') {
+    throw new InvalidRecordError(`expected an object { time?, contents }, got ${record === null ? 'null' : typeof record}`)
+  }
+  const contents = (record as LogRecord).contents
+  if (contents === null || typeof contents !== 'object') {
+    throw new InvalidRecordError(`contents must be an object or an array of [key, value] pairs, got ${contents === null ? 'null' : typeof contents}`)
+  }
+  return contents
+}
+
+function callbackOf (options: SendOptions | undefined): RecordCallback | undefined {
+  if (options === undefined || options === null) return undefined
+  const callback = options.callback
+  if (callback !== undefined && typeof callback !== 'function') {
+    throw new InvalidRecordError(`options.callback must be a function, got ${typeof callback}`)
+  }
+  return callback
+}
+
+/** The engine on an injected wire and clock: what createProducer uses, and what tests drive. */
+export function createEngine (options: ResolvedOptions, wire: Wire, clock: Clock = systemClock, deps: EngineDeps = {}): Producer {
+  return new ProducerEngine(options, wire, clock, deps)
+}

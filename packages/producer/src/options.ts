@@ -1,0 +1,276 @@
+/**
+ * One frozen defaults object, env-var fallbacks, and validation that names the option, the value
+ * and what is allowed. Validation happens once, in createProducer.
+ */
+import { networkInterfaces, hostname } from 'node:os'
+import { InvalidOptionError } from './errors.js'
+import type { Compression, Credentials, CredentialsProvider, ProducerOptions, ServiceName } from './types.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+export const DEFAULTS = Object.freeze({
+  totalSizeInBytes: 100 * MiB,
+  maxBlockMs: 60_000,
+  maxSenderCount: 50,
+  maxBatchSize: 512 * KiB,
+  maxBatchCount: 4096,
+  lingerMs: 2000,
+  retries: 10,
+  maxReservedAttempts: 11,
+  baseRetryBackoffMs: 100,
+  maxRetryBackoffMs: 50_000,
+  noRetryStatusCodes: Object.freeze([400, 404]) as readonly number[],
+  compression: 'lz4' as Compression,
+  requestTimeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+  // Below pino's 10 s exit window, so an exit flush finishes before pino gives up on the worker.
+  closeTimeoutMs: 8_000,
+  flushOnExit: true,
+  signatureVersion: 'v1' as 'v1' | 'v4',
+  adjustShardHash: true,
+  buckets: 64
+})
+
+/** The smallest linger the Go producers allow; shorter ones defeat batching. */
+export const MIN_LINGER_MS = 100
+
+/** Hard limits of each service, from the protocol docs. They cap maxBatchSize and maxBatchCount. */
+export const SERVICE_LIMITS = Object.freeze({
+  tls: Object.freeze({ maxLogBytes: 1 * MiB, maxBodyBytes: 5 * MiB, maxLogsPerBatch: 10_000 }),
+  sls: Object.freeze({ maxLogBytes: 1 * MiB, maxBodyBytes: 10 * MiB, maxLogsPerBatch: 40_960 })
+})
+
+const ENV = Object.freeze({
+  tls: {
+    accessKeyId: 'VOLCENGINE_ACCESS_KEY_ID',
+    accessKeySecret: 'VOLCENGINE_ACCESS_KEY_SECRET',
+    securityToken: 'VOLCENGINE_TOKEN',
+    endpoint: 'VOLCENGINE_ENDPOINT',
+    region: 'VOLCENGINE_REGION'
+  },
+  sls: {
+    accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+    accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+    securityToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',
+    endpoint: 'ALIBABA_CLOUD_SLS_ENDPOINT',
+    region: 'ALIBABA_CLOUD_REGION'
+  }
+})
+
+export interface ResolvedOptions {
+  service: ServiceName
+  endpoint: URL
+  region: string
+  /** Static credentials, or a provider to call. Never logged. */
+  credentials: Credentials | CredentialsProvider
+  topicId: string
+  project: string
+  logstore: string
+  topic: string
+  source: string
+  filename: string
+  hashKey: string
+  tags: ReadonlyArray<readonly [string, string]>
+  signatureVersion: 'v1' | 'v4'
+  adjustShardHash: boolean
+  buckets: number
+  totalSizeInBytes: number
+  maxBlockMs: number
+  maxSenderCount: number
+  maxBatchSize: number
+  maxBatchCount: number
+  lingerMs: number
+  retries: number
+  maxReservedAttempts: number
+  baseRetryBackoffMs: number
+  maxRetryBackoffMs: number
+  noRetryStatusCodes: ReadonlySet<number>
+  compression: 'lz4' | 'deflate' | 'none'
+  requestTimeoutMs: number
+  connectTimeoutMs: number
+  closeTimeoutMs: number
+  flushOnExit: boolean
+  ca: ReadonlyArray<string | Buffer> | undefined
+  userAgent: string
+}
+
+export const USER_AGENT = 'logship/0.1.0'
+
+export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'an object')
+  const service = options.service
+  if (service !== 'tls' && service !== 'sls') throw new InvalidOptionError('service', service, "'tls' (Volcengine) or 'sls' (Aliyun)")
+  const names = ENV[service]
+  const limits = SERVICE_LIMITS[service]
+
+  const endpoint = parseEndpoint(options.endpoint ?? env[names.endpoint], names.endpoint)
+  const region = optionalString('region', options.region ?? env[names.region]) ?? ''
+  if (service === 'tls' && region === '') throw new InvalidOptionError('region', options.region, `a region such as 'cn-beijing' (or env ${names.region})`)
+
+  const signatureVersion = options.signatureVersion ?? DEFAULTS.signatureVersion
+  if (signatureVersion !== 'v1' && signatureVersion !== 'v4') throw new InvalidOptionError('signatureVersion', signatureVersion, "'v1' or 'v4'")
+  if (service === 'sls' && signatureVersion === 'v4' && region === '') throw new InvalidOptionError('region', options.region, 'a region for SLS v4 signing')
+
+  const topicId = optionalString('topicId', options.topicId) ?? ''
+  const project = optionalString('project', options.project) ?? ''
+  const logstore = optionalString('logstore', options.logstore) ?? ''
+  if (service === 'tls' && topicId === '') throw new InvalidOptionError('topicId', options.topicId, 'the TLS topic id to ship to')
+  if (service === 'sls' && project === '') throw new InvalidOptionError('project', options.project, 'the SLS project to ship to')
+  if (service === 'sls' && logstore === '') throw new InvalidOptionError('logstore', options.logstore, 'the SLS logstore to ship to')
+
+  const maxBatchSize = Math.min(positiveInteger('maxBatchSize', options.maxBatchSize, DEFAULTS.maxBatchSize), limits.maxBodyBytes)
+  const maxBatchCount = Math.min(positiveInteger('maxBatchCount', options.maxBatchCount, DEFAULTS.maxBatchCount), limits.maxLogsPerBatch)
+  const lingerMs = integerAtLeast('lingerMs', options.lingerMs, DEFAULTS.lingerMs, MIN_LINGER_MS)
+  const baseRetryBackoffMs = positiveInteger('baseRetryBackoffMs', options.baseRetryBackoffMs, DEFAULTS.baseRetryBackoffMs)
+  const maxRetryBackoffMs = integerAtLeast('maxRetryBackoffMs', options.maxRetryBackoffMs, Math.max(DEFAULTS.maxRetryBackoffMs, baseRetryBackoffMs), baseRetryBackoffMs)
+
+  return {
+    service,
+    endpoint,
+    region,
+    credentials: resolveCredentials(options, env, names),
+    topicId,
+    project,
+    logstore,
+    topic: optionalString('topic', options.topic) ?? '',
+    source: optionalString('source', options.source) ?? defaultSource(),
+    filename: optionalString('filename', options.filename) ?? '',
+    hashKey: optionalString('hashKey', options.hashKey) ?? '',
+    tags: resolveTags(options.tags),
+    signatureVersion,
+    adjustShardHash: booleanOption('adjustShardHash', options.adjustShardHash, DEFAULTS.adjustShardHash),
+    buckets: resolveBuckets(options.buckets),
+    totalSizeInBytes: positiveInteger('totalSizeInBytes', options.totalSizeInBytes, DEFAULTS.totalSizeInBytes),
+    maxBlockMs: finiteNumber('maxBlockMs', options.maxBlockMs, DEFAULTS.maxBlockMs),
+    maxSenderCount: positiveInteger('maxSenderCount', options.maxSenderCount, DEFAULTS.maxSenderCount),
+    maxBatchSize,
+    maxBatchCount,
+    lingerMs,
+    retries: integerAtLeast('retries', options.retries, DEFAULTS.retries, 0),
+    maxReservedAttempts: positiveInteger('maxReservedAttempts', options.maxReservedAttempts, DEFAULTS.maxReservedAttempts),
+    baseRetryBackoffMs,
+    maxRetryBackoffMs,
+    noRetryStatusCodes: resolveStatusCodes(options.noRetryStatusCodes),
+    compression: resolveCompression(options.compression),
+    requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
+    connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs),
+    closeTimeoutMs: positiveInteger('closeTimeoutMs', options.closeTimeoutMs, DEFAULTS.closeTimeoutMs),
+    flushOnExit: booleanOption('flushOnExit', options.flushOnExit, DEFAULTS.flushOnExit),
+    ca: resolveCa(options.ca),
+    userAgent: optionalString('userAgent', options.userAgent) ?? USER_AGENT
+  }
+}
+
+function parseEndpoint (value: unknown, envName: string): URL {
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidOptionError('endpoint', value, `the service endpoint URL (or env ${envName})`)
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new InvalidOptionError('endpoint', value, 'a URL such as https://tls-cn-beijing.volces.com')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidOptionError('endpoint', value, 'an http:// or https:// URL')
+  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', '(a URL with user info)', 'a URL without user:password')
+  return url
+}
+
+function resolveCredentials (options: ProducerOptions, env: NodeJS.ProcessEnv, names: typeof ENV['tls']): Credentials | CredentialsProvider {
+  if (typeof options.accessKeyId === 'function') return options.accessKeyId
+  const accessKeyId = options.accessKeyId ?? env[names.accessKeyId]
+  const accessKeySecret = options.accessKeySecret ?? env[names.accessKeySecret]
+  const securityToken = options.securityToken ?? env[names.securityToken]
+  if (typeof accessKeyId !== 'string' || accessKeyId === '') {
+    throw new InvalidOptionError('accessKeyId', accessKeyId, `an access key id or a credentials provider function (or env ${names.accessKeyId})`)
+  }
+  // The secret's value is never echoed, only whether it is there.
+  if (typeof accessKeySecret !== 'string' || accessKeySecret === '') {
+    throw new InvalidOptionError('accessKeySecret', accessKeySecret === undefined ? undefined : '(not a non-empty string)', `the access key secret (or env ${names.accessKeySecret})`)
+  }
+  if (securityToken !== undefined && typeof securityToken !== 'string') {
+    throw new InvalidOptionError('securityToken', '(not a string)', 'an STS session token string')
+  }
+  return securityToken ? { accessKeyId, accessKeySecret, securityToken } : { accessKeyId, accessKeySecret }
+}
+
+function resolveTags (tags: unknown): ReadonlyArray<readonly [string, string]> {
+  if (tags === undefined) return []
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) throw new InvalidOptionError('tags', tags, 'an object of string keys and string values')
+  const out: Array<readonly [string, string]> = []
+  for (const [key, value] of Object.entries(tags)) {
+    if (typeof value !== 'string') throw new InvalidOptionError(`tags.${key}`, value, 'a string')
+    out.push([key, value])
+  }
+  return out
+}
+
+function resolveBuckets (value: unknown): number {
+  const buckets = positiveInteger('buckets', value, DEFAULTS.buckets)
+  if (buckets > 256 || (buckets & (buckets - 1)) !== 0) throw new InvalidOptionError('buckets', value, 'a power of 2 from 1 to 256')
+  return buckets
+}
+
+function resolveStatusCodes (value: unknown): ReadonlySet<number> {
+  if (value === undefined) return new Set(DEFAULTS.noRetryStatusCodes)
+  if (!Array.isArray(value) || !value.every((code) => Number.isInteger(code) && code >= 100 && code <= 599)) {
+    throw new InvalidOptionError('noRetryStatusCodes', value, 'an array of HTTP status codes (100..599)')
+  }
+  return new Set(value as number[])
+}
+
+function resolveCompression (value: unknown): 'lz4' | 'deflate' | 'none' {
+  if (value === undefined) return DEFAULTS.compression as 'lz4'
+  if (value === 'zlib') return 'deflate'
+  if (value === 'lz4' || value === 'deflate' || value === 'none') return value
+  throw new InvalidOptionError('compression', value, "'lz4', 'deflate' (alias 'zlib') or 'none'")
+}
+
+function resolveCa (value: unknown): ReadonlyArray<string | Buffer> | undefined {
+  if (value === undefined) return undefined
+  const list = Array.isArray(value) ? value : [value]
+  if (!list.every((item) => typeof item === 'string' || Buffer.isBuffer(item))) throw new InvalidOptionError('ca', '(not PEM)', 'a PEM string or Buffer, or an array of them')
+  return list
+}
+
+function optionalString (name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') throw new InvalidOptionError(name, value, 'a string')
+  return value
+}
+
+function booleanOption (name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'true or false')
+  return value
+}
+
+function finiteNumber (name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new InvalidOptionError(name, value, 'a number of milliseconds (negative: wait forever)')
+  return value
+}
+
+function positiveInteger (name: string, value: unknown, fallback: number): number {
+  return integerAtLeast(name, value, fallback, 1)
+}
+
+function integerAtLeast (name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(name, value, `an integer >= ${min}`)
+  }
+  return value
+}
+
+let cachedSource: string | undefined
+/** Like the official agents: the machine's first non-internal IPv4 address, else its hostname. */
+function defaultSource (): string {
+  if (cachedSource !== undefined) return cachedSource
+  for (const list of Object.values(networkInterfaces())) {
+    for (const item of list ?? []) {
+      if (item.family === 'IPv4' && !item.internal) return (cachedSource = item.address)
+    }
+  }
+  return (cachedSource = hostname())
+}

@@ -1,0 +1,246 @@
+/**
+ * Sends sealed batches: at most maxSenderCount requests in flight, a FIFO queue of batches waiting
+ * for a slot, and a min-heap of batches waiting for a retry (they hold no slot while they wait).
+ *
+ * Classification of a failed attempt: it is retried when the wire says it is retriable (429, 5xx,
+ * network errors, timeouts), its status is not in noRetryStatusCodes, the batch has been sent at
+ * most `retries` times so far (so at most retries + 1 sends in all), and the sender is not draining
+ * (close() or the exit flush: from then on failures are final, as in both Go producers).
+ *
+ * Backoff before retry n (1 for the first retry), "equal jitter":
+ *   cap   = min(maxRetryBackoffMs, baseRetryBackoffMs · 2^(n−1))
+ *   delay = cap/2 + random() · cap/2          (so 50 % to 100 % of cap)
+ *   delay = max(delay, min(retryAfterMs, maxRetryBackoffMs))   when the service sent Retry-After
+ */
+import { LogshipError, NetworkError } from './errors.js'
+import type { ProducerBatch } from './accumulator.js'
+import { attemptFromOutcome, recordAttempt } from './result.js'
+import { MAX_TIMER_MS } from './time.js'
+import type { AttemptOutcome, Clock, TimerHandle, Wire } from './transport.js'
+import type { Attempt } from './types.js'
+
+export interface SenderOptions {
+  maxSenderCount: number
+  retries: number
+  maxReservedAttempts: number
+  baseRetryBackoffMs: number
+  maxRetryBackoffMs: number
+  noRetryStatusCodes: ReadonlySet<number>
+}
+
+export interface SenderHooks {
+  /** The batch is done: delivered, or finally failed (outcome is the last attempt's). */
+  settle (batch: ProducerBatch, outcome: AttemptOutcome): void
+  /** A retry was scheduled. */
+  retry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void
+}
+
+export function backoffMs (retry: number, options: SenderOptions, random: () => number, retryAfterMs?: number): number {
+  const cap = Math.min(options.maxRetryBackoffMs, options.baseRetryBackoffMs * Math.pow(2, retry - 1))
+  let delay = Math.round(cap / 2 + random() * cap / 2)
+  if (retryAfterMs !== undefined && retryAfterMs > delay) delay = Math.min(retryAfterMs, options.maxRetryBackoffMs)
+  return delay
+}
+
+export class Sender {
+  inFlight = 0
+  /** wire.send calls made. */
+  requests = 0
+  /** Batches sent at least once. */
+  batchesSent = 0
+  /** When true, failures are final and nothing is scheduled for retry (close, exit flush). */
+  draining = false
+
+  private readonly wire: Wire
+  private readonly clock: Clock
+  private readonly options: SenderOptions
+  private readonly hooks: SenderHooks
+  private readonly random: () => number
+  private queue: Array<ProducerBatch | undefined> = []
+  private queueHead = 0
+  private readonly heap: ProducerBatch[] = []
+  private retryTimer: TimerHandle | undefined
+  private retryTimerDue = Infinity
+
+  constructor (wire: Wire, clock: Clock, options: SenderOptions, hooks: SenderHooks, random: () => number = Math.random) {
+    this.wire = wire
+    this.clock = clock
+    this.options = options
+    this.hooks = hooks
+    this.random = random
+  }
+
+  /** Batches waiting for a sender slot. */
+  get queued (): number {
+    return this.queue.length - this.queueHead
+  }
+
+  /** Batches waiting for their retry time. */
+  get waitingRetry (): number {
+    return this.heap.length
+  }
+
+  enqueue (batch: ProducerBatch): void {
+    this.queue.push(batch)
+    this.pump()
+  }
+
+  /** Moves every batch waiting for a retry to the send queue, ignoring its backoff (close, exit). */
+  retryAllNow (): void {
+    this.disarm()
+    const due = this.heap.splice(0, this.heap.length).sort((a, b) => a.retryDue - b.retryDue)
+    for (const batch of due) {
+      batch.heapIndex = -1
+      this.queue.push(batch)
+    }
+    this.pump()
+  }
+
+  /** Forgets every queued and waiting batch (the engine settles them); in-flight ones are ignored when they return. */
+  clear (): void {
+    this.disarm()
+    for (const batch of this.heap) batch.heapIndex = -1
+    this.heap.length = 0
+    this.queue = []
+    this.queueHead = 0
+  }
+
+  private pump (): void {
+    const max = this.options.maxSenderCount
+    while (this.inFlight < max && this.queueHead < this.queue.length) {
+      const batch = this.queue[this.queueHead] as ProducerBatch
+      this.queue[this.queueHead++] = undefined
+      if (!batch.settled) this.dispatch(batch)
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0
+      this.queueHead = 0
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead)
+      this.queueHead = 0
+    }
+  }
+
+  private dispatch (batch: ProducerBatch): void {
+    this.inFlight++
+    this.requests++
+    if (batch.attemptCount === 0) this.batchesSent++
+    const start = this.clock.now()
+    let pending: Promise<AttemptOutcome>
+    try {
+      pending = this.wire.send(batch)
+    } catch (error) {
+      pending = Promise.resolve(wireFailure(error))
+    }
+    pending.then(
+      (outcome) => this.complete(batch, outcome, start),
+      (error: unknown) => this.complete(batch, wireFailure(error), start)
+    )
+  }
+
+  private complete (batch: ProducerBatch, outcome: AttemptOutcome, start: number): void {
+    this.inFlight--
+    // Abandoned (close deadline, destroy) while this request was in flight: its result no longer matters.
+    if (!batch.settled) {
+      const end = this.clock.now()
+      const attempt = attemptFromOutcome(outcome, end, end - start)
+      recordAttempt(batch, attempt, this.options.maxReservedAttempts)
+      if (!outcome.ok && !this.draining && outcome.retriable &&
+        !this.options.noRetryStatusCodes.has(outcome.status) && batch.attemptCount <= this.options.retries) {
+        const retry = batch.attemptCount
+        const delay = backoffMs(retry, this.options, this.random, outcome.retryAfterMs)
+        this.schedule(batch, end + delay)
+        this.hooks.retry(batch, attempt, retry, delay, outcome.error)
+      } else {
+        this.hooks.settle(batch, outcome)
+      }
+    }
+    this.pump()
+  }
+
+  private schedule (batch: ProducerBatch, due: number): void {
+    batch.retryDue = due
+    heapPush(this.heap, batch)
+    if (due < this.retryTimerDue) {
+      this.disarm()
+      this.retryTimerDue = due
+      this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(0, due - this.clock.now())))
+    }
+  }
+
+  private disarm (): void {
+    if (this.retryTimer !== undefined) {
+      this.clock.clearTimeout(this.retryTimer)
+      this.retryTimer = undefined
+    }
+    this.retryTimerDue = Infinity
+  }
+
+  private readonly onRetryTimer = (): void => {
+    this.retryTimer = undefined
+    this.retryTimerDue = Infinity
+    const now = this.clock.now()
+    // 1 ms of slack: real timers may fire a hair before Date.now() reaches the due time.
+    while (this.heap.length > 0 && this.heap[0].retryDue <= now + 1) {
+      const batch = heapPop(this.heap)
+      if (!batch.settled) this.queue.push(batch)
+    }
+    if (this.heap.length > 0) {
+      const due = this.heap[0].retryDue
+      this.retryTimerDue = due
+      this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(1, due - now)))
+    }
+    this.pump()
+  }
+}
+
+/** The wire promised never to throw or reject; if it does anyway, the attempt is a final failure. */
+function wireFailure (error: unknown): AttemptOutcome {
+  const message = error instanceof Error ? error.message : String(error)
+  return {
+    ok: false,
+    retriable: false,
+    status: 0,
+    errorCode: 'WireError',
+    errorMessage: message,
+    requestId: '',
+    error: error instanceof LogshipError ? error : new NetworkError('EWIRE', message, false)
+  }
+}
+
+function heapPush (heap: ProducerBatch[], batch: ProducerBatch): void {
+  let i = heap.length
+  heap.push(batch)
+  while (i > 0) {
+    const parent = (i - 1) >> 1
+    if (heap[parent].retryDue <= batch.retryDue) break
+    heap[i] = heap[parent]
+    heap[i].heapIndex = i
+    i = parent
+  }
+  heap[i] = batch
+  batch.heapIndex = i
+}
+
+function heapPop (heap: ProducerBatch[]): ProducerBatch {
+  const top = heap[0]
+  const last = heap.pop() as ProducerBatch
+  if (heap.length > 0) {
+    let i = 0
+    const n = heap.length
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= n) break
+      const r = l + 1
+      const c = r < n && heap[r].retryDue < heap[l].retryDue ? r : l
+      if (heap[c].retryDue >= last.retryDue) break
+      heap[i] = heap[c]
+      heap[i].heapIndex = i
+      i = c
+    }
+    heap[i] = last
+    last.heapIndex = i
+  }
+  top.heapIndex = -1
+  return top
+}

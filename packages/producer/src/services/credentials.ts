@@ -1,0 +1,140 @@
+/**
+ * Credentials for signing: static ones, or a provider called at first use, again before
+ * `expiresAt`, and once more after the service rejects them. Concurrent refreshes share one call.
+ * Nothing here ever puts a secret or token into an error message.
+ */
+import { CredentialsError } from '../errors.js'
+import type { Credentials, CredentialsProvider } from '../types.js'
+
+/** Refresh this long before expiry, or 10 % of the lifetime when that is shorter. */
+export const REFRESH_MARGIN_MS = 5 * 60_000
+
+export interface CurrentCredentials {
+  accessKeyId: string
+  accessKeySecret: string
+  securityToken: string
+}
+
+export class CredentialsSource {
+  private provider: CredentialsProvider | undefined
+  private current: CurrentCredentials | undefined
+  private expiresAtMs = Infinity
+  private refreshAtMs = Infinity
+  private pending: Promise<CurrentCredentials> | undefined
+  private readonly now: () => number
+
+  constructor (source: Credentials | CredentialsProvider, now: () => number = Date.now) {
+    this.now = now
+    if (typeof source === 'function') this.provider = source
+    else this.set(source)
+  }
+
+  /** Credentials good for a request now; a promise only when the provider must be called. */
+  get (): CurrentCredentials | Promise<CurrentCredentials> {
+    const current = this.current
+    if (current !== undefined && this.now() < this.refreshAtMs) return current
+    if (this.provider === undefined) {
+      if (current === undefined) return Promise.reject(new CredentialsError('no credentials configured'))
+      return current
+    }
+    return this.refresh()
+  }
+
+  /**
+   * After an auth failure: call the provider again (once per failure, shared by concurrent callers).
+   * True when that produced credentials different from `used`.
+   */
+  async renewAfterAuthFailure (used: CurrentCredentials): Promise<boolean> {
+    if (this.provider === undefined) return false
+    if (this.current !== undefined && !sameCredentials(this.current, used)) return true
+    try {
+      const fresh = await this.refresh(true)
+      return !sameCredentials(fresh, used)
+    } catch {
+      return false
+    }
+  }
+
+  /** Rotation at run time: used from the next request on. A provider, if any, takes over at expiry. */
+  set (credentials: Credentials): void {
+    const valid = validate(credentials)
+    this.current = valid.credentials
+    this.expiresAtMs = valid.expiresAtMs
+    this.refreshAtMs = refreshTime(valid.expiresAtMs, this.now())
+  }
+
+  /** Secrets to scrub from any text that leaves the library (server messages may echo them). */
+  secrets (): string[] {
+    const current = this.current
+    if (current === undefined) return []
+    return current.securityToken === '' ? [current.accessKeySecret] : [current.accessKeySecret, current.securityToken]
+  }
+
+  private refresh (force = false): Promise<CurrentCredentials> {
+    if (this.pending !== undefined) return this.pending
+    const provider = this.provider as CredentialsProvider
+    const pending = (async () => {
+      let result: Credentials
+      try {
+        result = await provider()
+      } catch (error) {
+        return this.fallback(force, `the credentials provider failed: ${redact(describe(error), this.secrets())}`)
+      }
+      try {
+        this.set(result)
+      } catch (error) {
+        return this.fallback(force, (error as Error).message)
+      }
+      return this.current as CurrentCredentials
+    })()
+    this.pending = pending
+    // Cleared only after settling, so callers arriving meanwhile share this call.
+    void pending.then(() => { this.pending = undefined }, () => { this.pending = undefined })
+    return pending
+  }
+
+  /** A failed refresh keeps using credentials that have not expired yet. */
+  private fallback (force: boolean, message: string): CurrentCredentials {
+    const current = this.current
+    if (!force && current !== undefined && this.now() < this.expiresAtMs) return current
+    throw new CredentialsError(message)
+  }
+}
+
+function validate (credentials: Credentials): { credentials: CurrentCredentials, expiresAtMs: number } {
+  if (credentials === null || typeof credentials !== 'object') throw new CredentialsError('the provider returned no credentials object')
+  const { accessKeyId, accessKeySecret, securityToken, expiresAt } = credentials
+  if (typeof accessKeyId !== 'string' || accessKeyId === '') throw new CredentialsError('accessKeyId is missing or not a string')
+  if (typeof accessKeySecret !== 'string' || accessKeySecret === '') throw new CredentialsError('accessKeySecret is missing or not a string')
+  if (securityToken !== undefined && securityToken !== null && typeof securityToken !== 'string') throw new CredentialsError('securityToken is not a string')
+  let expiresAtMs = Infinity
+  if (expiresAt !== undefined && expiresAt !== null) {
+    expiresAtMs = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt
+    if (typeof expiresAtMs !== 'number' || Number.isNaN(expiresAtMs)) throw new CredentialsError('expiresAt is not a Date or epoch ms')
+  }
+  return { credentials: { accessKeyId, accessKeySecret, securityToken: securityToken ?? '' }, expiresAtMs }
+}
+
+function refreshTime (expiresAtMs: number, now: number): number {
+  if (expiresAtMs === Infinity) return Infinity
+  const margin = Math.min(REFRESH_MARGIN_MS, Math.max(0, (expiresAtMs - now) * 0.1))
+  return expiresAtMs - margin
+}
+
+function sameCredentials (a: CurrentCredentials, b: CurrentCredentials): boolean {
+  return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken
+}
+
+function describe (error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300)
+  return typeof error === 'string' ? error.slice(0, 300) : typeof error
+}
+
+/** Replaces every occurrence of a secret (only those long enough to be one) with [redacted]. */
+export function redact (text: string, secrets: readonly string[]): string {
+  let out = text
+  for (const secret of secrets) {
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join('[redacted]')
+  }
+  return out
+}

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Budget } from '../../packages/producer/src/budget.js'
+import { BufferFullError, DestroyedError, ProducerClosedError, RecordTooLargeError } from '../../packages/producer/src/errors.js'
+import type { DropEvent } from '../../packages/producer/src/types.js'
+import { ok } from './helpers/fake-wire.js'
+import { flushMicrotasks, ManualClock } from './helpers/manual-clock.js'
+import { entrySize, setup } from './helpers/setup.js'
+
+const T = 1_700_000_000_000
+const rec = (i: number) => ({ time: T, contents: { i: String(i).padStart(4, '0') } })
+
+test('budget unit: each record reserves its encoded entry size, released when its batch settles', async () => {
+  const { clock, wire, producer } = setup()
+  wire.manual = true
+  const size = entrySize(wire, T, rec(0).contents)
+  producer.send(rec(0))
+  producer.send(rec(1))
+  assert.equal(producer.stats().bufferedBytes, 2 * size)
+  let flushed = false
+  const flushing = producer.flush().then(() => { flushed = true })
+  await clock.advance(0)
+  assert.equal(wire.unanswered, 1)
+  assert.equal(flushed, false, 'flush waits for the batch to settle')
+  assert.equal(producer.stats().bufferedBytes, 2 * size, 'still held while in flight')
+  wire.answer(ok())
+  await flushing
+  assert.equal(producer.stats().bufferedBytes, 0)
+})
+
+test('send() drops the newest record when full, counts it and emits drop', async () => {
+  const { wire, producer } = setup({ totalSizeInBytes: 1000 })
+  wire.manual = true
+  const size = entrySize(wire, T, rec(0).contents)
+  const drops: DropEvent[] = []
+  producer.on('drop', (e) => drops.push(e))
+  const fit = Math.floor(1000 / size)
+  for (let i = 0; i < fit + 3; i++) producer.send(rec(i))
+  const s = producer.stats()
+  assert.equal(s.accepted, fit)
+  assert.equal(s.dropped, 3)
+  assert.ok(s.bufferedBytes <= 1000)
+  assert.deepEqual(drops, [1, 2, 3].map(() => ({ reason: 'buffer_full', count: 1, bytes: size })))
+  // The accepted records are the oldest ones.
+  void producer.flush()
+  assert.deepEqual(wire.allLogs().map((l) => (l.contents as { i: string }).i), Array.from({ length: fit }, (_, i) => String(i).padStart(4, '0')))
+})
+
+test('send() drops a record larger than totalSizeInBytes with reason record_too_large', () => {
+  const { producer } = setup({ totalSizeInBytes: 100 })
+  const drops: DropEvent[] = []
+  producer.on('drop', (e) => drops.push(e))
+  producer.send({ time: T, contents: { big: 'b'.repeat(200) } })
+  assert.equal(drops[0].reason, 'record_too_large')
+  assert.equal(producer.stats().dropped, 1)
+  assert.equal(producer.stats().accepted, 0)
+})
+
+test('sendAsync() rejects a record larger than totalSizeInBytes at once', async () => {
+  const { producer } = setup({ totalSizeInBytes: 100 })
+  await assert.rejects(producer.sendAsync({ time: T, contents: { big: 'b'.repeat(200) } }), RecordTooLargeError)
+  assert.equal(producer.stats().dropped, 1)
+})
+
+test('sendAsync() with maxBlockMs 0 fails at once when full', async () => {
+  const { wire, producer } = setup({ totalSizeInBytes: 100, maxBlockMs: 0 })
+  wire.manual = true
+  await producer.sendAsync(rec(0))
+  while (producer.stats().bufferedBytes + entrySize(wire, T, rec(0).contents) <= 100) producer.send(rec(1))
+  await assert.rejects(producer.sendAsync(rec(2)), (e: unknown) => e instanceof BufferFullError && e.code === 'LOGSHIP_BUFFER_FULL')
+})
+
+test('sendAsync() with positive maxBlockMs: woken by a release, or rejected after maxBlockMs', async () => {
+  const { clock, wire, producer } = setup({ totalSizeInBytes: 100, maxBlockMs: 1000 })
+  wire.manual = true
+  const size = entrySize(wire, T, rec(0).contents)
+  const fit = Math.floor(100 / size)
+  for (let i = 0; i < fit; i++) producer.send(rec(i))
+  let accepted = false
+  const waiting = producer.sendAsync(rec(99)).then(() => { accepted = true })
+  await clock.advance(500)
+  assert.equal(accepted, false)
+  void producer.flush()
+  wire.answer(ok())
+  await clock.advance(0)
+  await waiting
+  assert.equal(accepted, true)
+  assert.equal(producer.stats().accepted, fit + 1)
+
+  // Now full again: the next one times out after exactly maxBlockMs.
+  for (let i = 0; i < fit - 1; i++) producer.send(rec(i))
+  let rejected: unknown
+  const timingOut = producer.sendAsync(rec(98)).catch((e: unknown) => { rejected = e })
+  await clock.advance(999)
+  assert.equal(rejected, undefined)
+  await clock.advance(1)
+  await timingOut
+  assert.ok((rejected as unknown) instanceof BufferFullError)
+  assert.match((rejected as unknown as Error).message, /1000 ms/)
+})
+
+test('sendAsync() with negative maxBlockMs waits forever; close() rejects it', async () => {
+  const { clock, wire, producer } = setup({ totalSizeInBytes: 100, maxBlockMs: -1 })
+  wire.manual = true
+  const size = entrySize(wire, T, rec(0).contents)
+  for (let i = 0; i < Math.floor(100 / size); i++) producer.send(rec(i))
+  let settled = false
+  const waiting = producer.sendAsync(rec(99)).then(() => { settled = true }, (e: unknown) => { settled = true; throw e })
+  await clock.advance(10_000_000)
+  assert.equal(settled, false)
+  const closing = producer.close({ timeoutMs: 0 })
+  await assert.rejects(waiting, ProducerClosedError)
+  await clock.advance(0)
+  const summary = await closing
+  assert.equal(summary.timedOut, true)
+  assert.equal(producer.stats().dropped, 1, 'the rejected sendAsync counts as dropped')
+})
+
+test('destroy() rejects waiting sendAsync() calls with DestroyedError', async () => {
+  const { wire, producer } = setup({ totalSizeInBytes: 100, maxBlockMs: -1 })
+  wire.manual = true
+  while (producer.stats().dropped === 0) producer.send(rec(1))
+  const waiting = producer.sendAsync(rec(2))
+  producer.destroy()
+  await assert.rejects(waiting, DestroyedError)
+})
+
+test('Budget: waiters are woken FIFO, each only when it fits, and timeouts unblock those behind', async () => {
+  const clock = new ManualClock()
+  const budget = new Budget(100, clock)
+  assert.equal(budget.tryReserve(90), true)
+  assert.equal(budget.tryReserve(20), false)
+  const order: string[] = []
+  const big = budget.reserve(60, 500).then(() => order.push('big'), () => order.push('big-timeout'))
+  const small = budget.reserve(10, -1).then(() => order.push('small'))
+  assert.equal(budget.waiters, 2)
+  budget.release(40) // used 50: big (60) does not fit, small waits behind it (strict FIFO)
+  await flushMicrotasks()
+  assert.deepEqual(order, [])
+  await clock.advance(500) // big times out; small now goes
+  await Promise.all([big, small])
+  assert.deepEqual(order, ['big-timeout', 'small'])
+  assert.equal(budget.used, 60)
+  budget.release(60)
+  const a = budget.reserve(50, 0)
+  const b = budget.reserve(50, 0)
+  await Promise.all([a, b])
+  assert.equal(budget.used, 100)
+  await assert.rejects(budget.reserve(1, 0), BufferFullError)
+})
+
+test('bytes accepted but unsettled never exceed totalSizeInBytes under churn', async () => {
+  const { clock, wire, producer } = setup({ totalSizeInBytes: 2000, maxBatchCount: 5, maxBlockMs: -1 })
+  let max = 0
+  wire.fallback = () => {
+    max = Math.max(max, producer.stats().bufferedBytes)
+    return ok()
+  }
+  const asyncs: Array<Promise<void>> = []
+  for (let i = 0; i < 500; i++) {
+    producer.send(rec(i))
+    if (i % 7 === 0) asyncs.push(producer.sendAsync(rec(i)))
+    max = Math.max(max, producer.stats().bufferedBytes)
+    if (i % 50 === 0) await clock.advance(10)
+  }
+  await producer.flush()
+  await Promise.all(asyncs)
+  await producer.flush()
+  assert.ok(max <= 2000, `max ${max}`)
+  const s = producer.stats()
+  assert.equal(s.bufferedBytes, 0)
+  assert.equal(s.accepted, s.delivered)
+})

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict'
+import { before, test } from 'node:test'
+import { ProducerClosedError } from '../../packages/producer/src/errors.js'
+import { exitRegistrySize } from '../../packages/producer/src/exit-hook.js'
+import type { Result } from '../../packages/producer/src/types.js'
+import { ok, retriable } from './helpers/fake-wire.js'
+import { setup } from './helpers/setup.js'
+
+const T = 1_700_000_000_000
+const rec = (i = 0) => ({ time: T, contents: { i } })
+const listeners = (): number => process.listenerCount('beforeExit')
+// node:test has a beforeExit listener of its own; count ours relative to it.
+let baseline = 0
+let foreign: Array<(...args: any[]) => void> = []
+before(() => {
+  baseline = listeners()
+  foreign = process.listeners('beforeExit')
+})
+
+/** Runs only the producer's listener: emitting the real event would also poke node:test's own. */
+function emitBeforeExit (): void {
+  for (const listener of process.listeners('beforeExit')) {
+    if (!foreign.includes(listener)) (listener as (code: number) => void)(0)
+  }
+}
+
+test('one shared beforeExit listener, present only while some producer holds unsettled records', async () => {
+  const harnesses = Array.from({ length: 25 }, () => setup({ flushOnExit: true }))
+  assert.equal(listeners(), baseline, 'creating producers installs nothing')
+  for (const h of harnesses) h.producer.send(rec())
+  assert.equal(listeners(), baseline + 1)
+  assert.equal(exitRegistrySize(), 25)
+  for (const h of harnesses.slice(0, 10)) await h.producer.close()
+  assert.equal(listeners(), baseline + 1)
+  for (const h of harnesses.slice(10, 20)) h.producer.destroy()
+  assert.equal(exitRegistrySize(), 5)
+  for (const h of harnesses.slice(20)) await h.producer.flush() // idle again: unregistered
+  assert.equal(exitRegistrySize(), 0)
+  assert.equal(listeners(), baseline)
+  // Create-and-close churn never accumulates listeners.
+  for (let i = 0; i < 100; i++) {
+    const h = setup({ flushOnExit: true })
+    h.producer.send(rec())
+    assert.ok(listeners() <= baseline + 1)
+    await h.producer.close()
+  }
+  assert.equal(listeners(), baseline)
+})
+
+test('flushOnExit: false never installs the listener', () => {
+  const { producer } = setup({ flushOnExit: false })
+  producer.send(rec())
+  assert.equal(listeners(), baseline)
+  producer.destroy()
+})
+
+test('beforeExit seals open batches and sends waiting retries at once; failures then are final', async () => {
+  const { clock, wire, producer } = setup({ flushOnExit: true, lingerMs: 60_000, baseRetryBackoffMs: 30_000, maxRetryBackoffMs: 60_000 })
+  wire.script = [retriable(503)]
+  const results: Result[] = []
+  producer.send(rec(1), { topicId: 'A', callback: (r) => results.push(r) })
+  void producer.flush()
+  await clock.advance(0) // A waits 15–30 s for its retry
+  producer.send(rec(2), { topicId: 'B', callback: (r) => results.push(r) })
+  wire.script = [ok(), retriable(503)] // B delivered; A's retry fails again: final during the exit flush
+  const start = clock.now()
+  emitBeforeExit()
+  await clock.advance(0)
+  assert.equal(clock.now(), start)
+  assert.deepEqual(wire.sent.map((s) => s.key.split('|')[0]), ['A', 'B', 'A'])
+  assert.deepEqual(results.map((r) => r.successful), [true, false])
+  assert.equal(producer.stats().pending, 0)
+  assert.equal(listeners(), baseline, 'settled: unregistered')
+  // The producer stays open and retries normally again.
+  wire.script = [retriable(503), ok()]
+  producer.send(rec(3))
+  const flushing = producer.flush()
+  await clock.advance(60_000)
+  await flushing
+  assert.equal(producer.stats().retried, 2)
+  assert.equal(producer.stats().delivered, 2)
+  await producer.close()
+})
+
+test('the exit flush gives up after closeTimeoutMs: abandons, destroys the wire, closes the producer', async () => {
+  const { clock, wire, producer } = setup({ flushOnExit: true, closeTimeoutMs: 2000 })
+  wire.script = ['hang']
+  const results: Result[] = []
+  producer.send(rec(), { callback: (r) => results.push(r) })
+  emitBeforeExit()
+  await clock.advance(1999)
+  assert.equal(results.length, 0)
+  await clock.advance(1)
+  assert.equal(results.length, 1)
+  assert.equal(results[0].errorCode, 'LOGSHIP_CLOSE_TIMEOUT')
+  assert.equal(wire.destroyed, 1)
+  assert.equal(producer.stats().abandoned, 1)
+  assert.throws(() => producer.send(rec()), ProducerClosedError)
+  assert.equal(listeners(), baseline)
+})
+
+test('a beforeExit with nothing pending does nothing', async () => {
+  const { wire, producer } = setup({ flushOnExit: true })
+  producer.send(rec())
+  await producer.flush()
+  emitBeforeExit()
+  assert.equal(wire.sent.length, 1)
+  assert.equal(listeners(), baseline)
+})

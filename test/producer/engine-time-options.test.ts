@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { test } from 'node:test'
+import { InvalidOptionError, InvalidRecordError } from '../../packages/producer/src/errors.js'
+import { DEFAULTS, resolveOptions } from '../../packages/producer/src/options.js'
+import { toTimeParts } from '../../packages/producer/src/time.js'
+import type { ProducerOptions } from '../../packages/producer/src/types.js'
+import { ManualClock } from './helpers/manual-clock.js'
+
+const clock = new ManualClock(1_700_000_000_123)
+const parts = (time: unknown) => {
+  const p = toTimeParts(time, clock, { ms: -1, subMsNs: -1 })
+  return [p.ms, p.subMsNs]
+}
+
+test('time: number ms keeps its fraction as sub-ms ns', () => {
+  assert.deepEqual(parts(1_700_000_000_000), [1_700_000_000_000, 0])
+  assert.deepEqual(parts(1_700_000_000_000.5), [1_700_000_000_000, 500_000])
+  assert.deepEqual(parts(1.000001), [1, 1])
+  assert.deepEqual(parts(0), [0, 0])
+  // Rounding up to a whole ms carries.
+  assert.deepEqual(parts(1.9999999999), [2, 0])
+})
+
+test('time: bigint ns, Date, absent', () => {
+  assert.deepEqual(parts(1_700_000_000_123_456_789n), [1_700_000_000_123, 456_789])
+  assert.deepEqual(parts(0n), [0, 0])
+  assert.deepEqual(parts(new Date(1_700_000_000_999)), [1_700_000_000_999, 0])
+  assert.deepEqual(parts(undefined), [1_700_000_000_123, 0])
+})
+
+test('time: invalid values throw InvalidRecordError', () => {
+  for (const bad of [Number.NaN, -1, -0.5, Infinity, -Infinity, -1n, new Date(Number.NaN), new Date(-1000), '1', null, {}, true]) {
+    assert.throws(() => parts(bad), InvalidRecordError, String(bad))
+  }
+})
+
+const base: ProducerOptions = { service: 'tls', endpoint: 'http://127.0.0.1:9', region: 'r', accessKeyId: 'a', accessKeySecret: 's', topicId: 't' }
+
+test('defaults match the Go producers', () => {
+  const o = resolveOptions(base, {})
+  assert.equal(o.totalSizeInBytes, 100 * 1024 * 1024)
+  assert.equal(o.maxBlockMs, 60_000)
+  assert.equal(o.maxSenderCount, 50)
+  assert.equal(o.maxBatchSize, 512 * 1024)
+  assert.equal(o.maxBatchCount, 4096)
+  assert.equal(o.lingerMs, 2000)
+  assert.equal(o.retries, 10)
+  assert.equal(o.maxReservedAttempts, 11)
+  assert.equal(o.baseRetryBackoffMs, 100)
+  assert.equal(o.maxRetryBackoffMs, 50_000)
+  assert.deepEqual([...o.noRetryStatusCodes], [400, 404])
+  assert.equal(o.compression, 'lz4')
+  assert.ok(Object.isFrozen(DEFAULTS))
+})
+
+test('invalid engine options are rejected naming the option, the value and what is allowed', () => {
+  const cases: Array<[Partial<ProducerOptions> & Record<string, unknown>, string]> = [
+    [{ totalSizeInBytes: -1 }, 'totalSizeInBytes'],
+    [{ totalSizeInBytes: Number.NaN }, 'totalSizeInBytes'],
+    [{ maxBatchSize: 0 }, 'maxBatchSize'],
+    [{ maxBatchCount: 1.5 }, 'maxBatchCount'],
+    [{ maxSenderCount: 0 }, 'maxSenderCount'],
+    [{ lingerMs: 50 }, 'lingerMs'],
+    [{ retries: -1 }, 'retries'],
+    [{ maxReservedAttempts: 0 }, 'maxReservedAttempts'],
+    [{ baseRetryBackoffMs: -5 }, 'baseRetryBackoffMs'],
+    [{ maxRetryBackoffMs: 10, baseRetryBackoffMs: 100 }, 'maxRetryBackoffMs'],
+    [{ maxBlockMs: Number.NaN }, 'maxBlockMs'],
+    [{ noRetryStatusCodes: [600] as number[] }, 'noRetryStatusCodes'],
+    [{ compression: 'gzip' as never }, 'compression'],
+    [{ service: 'kafka' as never }, 'service'],
+    [{ topicId: undefined }, 'topicId'],
+    [{ closeTimeoutMs: 0 }, 'closeTimeoutMs'],
+    [{ flushOnExit: 'yes' as never }, 'flushOnExit']
+  ]
+  for (const [override, option] of cases) {
+    assert.throws(() => resolveOptions({ ...base, ...override } as ProducerOptions, {}), (e: unknown) => {
+      assert.ok(e instanceof InvalidOptionError, option)
+      assert.equal(e.option, option)
+      assert.match(e.message, new RegExp(`invalid option ${option}: .+; expected .+`))
+      return true
+    })
+  }
+})
+
+test('service limits cap maxBatchSize and maxBatchCount', () => {
+  const o = resolveOptions({ ...base, maxBatchSize: 64 * 1024 * 1024, maxBatchCount: 1_000_000 }, {})
+  assert.equal(o.maxBatchSize, 5 * 1024 * 1024)
+  assert.equal(o.maxBatchCount, 10_000)
+})
+
+const servicesLanded = existsSync(new URL('../../packages/producer/src/services/index.ts', import.meta.url))
+
+test('createProducer() validates options before building anything', { skip: servicesLanded ? false : 'services/index.ts has not landed yet' }, async () => {
+  const { createProducer } = await import('../../packages/producer/src/producer.js')
+  assert.throws(() => createProducer({ ...base, totalSizeInBytes: -1 }), (e: unknown) => e instanceof InvalidOptionError && e.option === 'totalSizeInBytes')
+  assert.throws(() => createProducer({ ...base, service: 'nope' as never }), (e: unknown) => e instanceof InvalidOptionError && e.option === 'service')
+  const producer = createProducer({ ...base, flushOnExit: false })
+  assert.equal(typeof producer.send, 'function')
+  producer.destroy()
+})

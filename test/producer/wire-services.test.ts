@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { inflateSync } from 'node:zlib'
+import { test, type TestContext } from 'node:test'
+import { createWire } from '../../packages/producer/src/services/index.js'
+import { volcSign } from '../../packages/producer/src/services/tls-signer.js'
+import { slsV1Signature, slsV1StringToSign } from '../../packages/producer/src/services/sls-signer.js'
+import type { SealedBatch, Wire } from '../../packages/producer/src/transport.js'
+import type { Credentials } from '../../packages/producer/src/types.js'
+import { lz4DecodeBlock, SlsLogGroup, slsOptions, TlsLogGroupList, tlsOptions } from './wire-helpers.js'
+
+interface Seen { method: string, url: string, headers: IncomingMessage['headers'], body: Buffer }
+type Reply = { status: number, headers?: Record<string, string>, body?: string }
+
+async function fakeService (t: TestContext, replies: Reply[]): Promise<{ origin: string, port: number, seen: Seen[] }> {
+  const seen: Seen[] = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) })
+      const reply = replies.length > 1 ? replies.shift()! : replies[0]
+      res.writeHead(reply.status, reply.headers ?? {})
+      res.end(reply.body ?? '')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => { server.closeAllConnections(); server.close() })
+  const port = (server.address() as AddressInfo).port
+  return { origin: `http://127.0.0.1:${port}`, port, seen }
+}
+
+function batchOf (wire: Wire, records: Array<Record<string, unknown>>, overrides?: Parameters<Wire['destination']>[0]): SealedBatch {
+  const destination = wire.destination(overrides)
+  const parts = records.map((contents, i) => Buffer.from(wire.encodeLog({ ms: 1_700_000_000_000 + i, subMsNs: i * 7 }, contents)))
+  const entries = Buffer.concat(parts)
+  return { destination, entries, logCount: records.length, minTimeMs: 1_700_000_000_000, maxTimeMs: 1_700_000_000_000 + records.length - 1, bodyBytes: wire.bodySize(destination, entries.length) }
+}
+
+test('TLS: a full PutLogs over HTTP, verified the way a server would', async (t) => {
+  const svc = await fakeService(t, [{ status: 200, headers: { 'x-tls-requestid': 'REQ-1' } }])
+  const wire = createWire(tlsOptions({ endpoint: svc.origin, hashKey: '' }))
+  t.after(() => wire.close())
+  const batch = batchOf(wire, [{ level: 'info', msg: 'héllo' }, { level: 'warn', n: 2 }])
+  const outcome = await wire.send(batch)
+  assert.deepEqual(outcome, { ok: true, status: 200, requestId: 'REQ-1' })
+  const req = svc.seen[0]
+  assert.equal(req.method, 'POST')
+  assert.equal(req.url, '/PutLogs?TopicId=0fd2bd7e-1234-4f6a-9abc-0123456789ab')
+  const h = req.headers
+  assert.equal(h['content-type'], 'application/x-protobuf')
+  assert.equal(h['x-tls-compresstype'], 'lz4')
+  assert.equal(h['x-tls-hashkey'], '')
+  assert.equal(h['x-tls-apiversion'], '0.3.0')
+  assert.equal(h['log-count'], '2')
+  assert.equal(h['earliest-log-time'], '1700000000000')
+  assert.equal(h['latest-log-time'], '1700000000001')
+  assert.equal(h['content-md5'], createHash('md5').update(req.body).digest('hex').toUpperCase())
+  assert.equal(h['x-content-sha256'], createHash('sha256').update(req.body).digest('hex'))
+  const raw = lz4DecodeBlock(req.body, Number(h['x-tls-bodyrawsize']))
+  assert.equal(raw.length, batch.bodyBytes)
+  const group = (TlsLogGroupList.toObject(TlsLogGroupList.decode(raw), { longs: Number }) as any).LogGroups[0]
+  assert.equal(group.Source, '127.0.0.1')
+  assert.equal(group.FileName, 'app.log')
+  assert.deepEqual(group.Logs.map((l: any) => [l.Time, l.TimeNs ?? 0, l.Contents.map((c: any) => `${c.Key}=${c.Value}`)]), [
+    [1_700_000_000_000, 0, ['level=info', 'msg=héllo']], [1_700_000_000_001, 7, ['level=warn', 'n=2']]
+  ])
+  // Re-derive the signature from what arrived, signing the headers named in SignedHeaders.
+  const auth = String(h.authorization)
+  const signedNames = /SignedHeaders=([^,]+)/.exec(auth)![1].split(';')
+  assert.deepEqual(signedNames, ['content-md5', 'content-type', 'host', 'x-content-sha256', 'x-date', 'x-tls-apiversion', 'x-tls-bodyrawsize', 'x-tls-compresstype', 'x-tls-hashkey'])
+  const expected = volcSign({
+    method: 'POST', path: '/PutLogs', query: [['TopicId', '0fd2bd7e-1234-4f6a-9abc-0123456789ab']],
+    headers: signedNames.map((n) => [n, String(h[n])]), bodySha256: String(h['x-content-sha256']), xDate: String(h['x-date']),
+    region: 'cn-beijing', service: 'TLS', accessKeyId: 'AKLTexampleAccessKeyId', secretKey: 'exampleSecretAccessKey=='
+  })
+  assert.equal(auth, expected.authorization)
+  assert.equal(h.host, `127.0.0.1:${svc.port}`)
+})
+
+test('retries reuse the cached body and only re-sign (X-Date changes)', async (t) => {
+  const svc = await fakeService(t, [{ status: 500, body: '{"ErrorCode":"InternalError","ErrorMessage":"x"}' }, { status: 200 }])
+  let now = Date.parse('2024-01-02T03:04:05Z')
+  const wire = createWire(tlsOptions({ endpoint: svc.origin, compression: 'deflate' }), { now: () => now })
+  t.after(() => wire.close())
+  const batch = batchOf(wire, [{ a: 'b' }])
+  const first = await wire.send(batch)
+  assert.equal(first.ok, false)
+  assert.equal(first.ok === false && first.retriable, true)
+  const cached = batch.cache
+  assert.ok(cached !== undefined)
+  now += 61_000
+  const second = await wire.send(batch)
+  assert.equal(second.ok, true)
+  assert.equal(batch.cache, cached)
+  assert.deepEqual(svc.seen[0].body, svc.seen[1].body)
+  assert.equal(svc.seen[0].headers['x-tls-compresstype'], 'zlib')
+  assert.equal(inflateSync(svc.seen[0].body).length, Number(svc.seen[0].headers['x-tls-bodyrawsize']))
+  assert.equal(svc.seen[0].headers['x-date'], '20240102T030405Z')
+  assert.equal(svc.seen[1].headers['x-date'], '20240102T030506Z')
+  assert.notEqual(svc.seen[0].headers.authorization, svc.seen[1].headers.authorization)
+})
+
+const TABLE: Array<{ service: 'tls' | 'sls', reply: Reply, retriable: boolean, code: string, match?: RegExp, retryAfterMs?: number }> = [
+  { service: 'tls', reply: { status: 429, headers: { 'retry-after': '3', 'x-tls-requestid': 'R429' }, body: '{"ErrorCode":"ExceedQPSLimit","ErrorMessage":"slow down"}' }, retriable: true, code: 'ExceedQPSLimit', retryAfterMs: 3000 },
+  { service: 'tls', reply: { status: 503, body: '<html>bad gateway</html>' }, retriable: true, code: 'BadResponse', match: /non-JSON/ },
+  { service: 'tls', reply: { status: 401, body: '{"errorcode":"SignatureDoesNotMatch","errormessage":"sig"}' }, retriable: false, code: 'SignatureDoesNotMatch', match: /authentication failed/ },
+  { service: 'tls', reply: { status: 403, body: '{"ErrorCode":"InvalidAccessKeyId","ErrorMessage":"who"}' }, retriable: false, code: 'InvalidAccessKeyId', match: /accessKeyId/ },
+  { service: 'tls', reply: { status: 400, body: '{"ErrorCode":"InvalidArgument","ErrorMessage":"no"}' }, retriable: false, code: 'InvalidArgument' },
+  { service: 'tls', reply: { status: 404, body: '' }, retriable: false, code: 'BadResponse', match: /empty error body/ },
+  { service: 'sls', reply: { status: 403, headers: { 'x-log-requestid': '5642FC23' }, body: '{"errorCode":"WriteQuotaExceed","errorMessage":"quota"}' }, retriable: true, code: 'WriteQuotaExceed' },
+  { service: 'sls', reply: { status: 403, body: '{"errorCode":"ShardWriteQuotaExceed","errorMessage":"quota"}' }, retriable: true, code: 'ShardWriteQuotaExceed' },
+  { service: 'sls', reply: { status: 403, body: '{"errorCode":"ProjectForbidden","errorMessage":"no"}' }, retriable: false, code: 'ProjectForbidden' },
+  { service: 'sls', reply: { status: 401, body: '{"errorCode":"SignatureNotMatch","errorMessage":"signature not match, server string to sign is: x-acs-security-token:SECRET-TOKEN-1234 with mockAccessKeySecret"}' }, retriable: false, code: 'SignatureNotMatch', match: /authentication failed/ },
+  { service: 'sls', reply: { status: 500, body: '{"errorCode":"InternalServerError","errorMessage":"oops"}' }, retriable: true, code: 'InternalServerError' },
+  { service: 'sls', reply: { status: 400, body: 'Bad Request' }, retriable: false, code: 'BadResponse' }
+]
+
+for (const row of TABLE) {
+  test(`classify ${row.service} ${row.reply.status} ${row.code} → ${row.retriable ? 'retriable' : 'final'}`, async (t) => {
+    const svc = await fakeService(t, [row.reply])
+    const options = row.service === 'tls'
+      ? tlsOptions({ endpoint: svc.origin })
+      : slsOptions({ endpoint: svc.origin, securityToken: 'SECRET-TOKEN-1234' })
+    const wire = createWire(options)
+    t.after(() => wire.close())
+    const outcome = await wire.send(batchOf(wire, [{ a: 'b' }]))
+    assert.equal(outcome.ok, false)
+    if (outcome.ok) return
+    assert.equal(outcome.status, row.reply.status)
+    assert.equal(outcome.retriable, row.retriable)
+    assert.equal(outcome.error.retriable, row.retriable)
+    assert.equal(outcome.errorCode, row.code)
+    assert.equal(outcome.error.code, 'LOGSHIP_HTTP_ERROR')
+    if (row.match !== undefined) assert.match(outcome.errorMessage, row.match)
+    if (row.retryAfterMs !== undefined) assert.equal(outcome.retryAfterMs, row.retryAfterMs)
+    const requestId = row.reply.headers?.['x-tls-requestid'] ?? row.reply.headers?.['x-log-requestid'] ?? ''
+    assert.equal(outcome.requestId, requestId)
+    for (const text of [outcome.errorMessage, outcome.error.message, JSON.stringify(outcome)]) {
+      assert.ok(!text.includes('SECRET-TOKEN-1234') && !text.includes('mockAccessKeySecret') && !text.includes('exampleSecretAccessKey'), text)
+    }
+  })
+}
+
+test('network failures never reject: refused → retriable NetworkError outcome with status 0', async () => {
+  const wire = createWire(tlsOptions({ endpoint: 'http://127.0.0.1:1' }))
+  const outcome = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  assert.equal(outcome.ok, false)
+  if (!outcome.ok) {
+    assert.equal(outcome.status, 0)
+    assert.equal(outcome.retriable, true)
+    assert.equal(outcome.errorCode, 'ECONNREFUSED')
+    assert.equal(outcome.error.code, 'LOGSHIP_NETWORK_ERROR')
+  }
+  wire.destroy()
+  const after = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  assert.equal(after.ok === false && after.retriable, false)
+})
+
+test('SLS to an IP endpoint: connects there with Host <project>.<ip:port>; lb and route paths; v1 signature checks out', async (t) => {
+  const svc = await fakeService(t, [{ status: 200, headers: { 'x-log-requestid': 'SLSREQ' } }])
+  const wire = createWire(slsOptions({ endpoint: svc.origin, topic: 'tp', tags: { env: 'test' }, hashKey: '127.0.0.1', buckets: 64 }))
+  t.after(() => wire.close())
+  const batch = batchOf(wire, [{ k: 'v' }])
+  const outcome = await wire.send(batch)
+  assert.deepEqual(outcome, { ok: true, status: 200, requestId: 'SLSREQ' })
+  const req = svc.seen[0]
+  assert.equal(req.headers.host, `demo.127.0.0.1:${svc.port}`)
+  assert.equal(req.url, '/logstores/app_log/shards/route?key=f4000000000000000000000000000000')
+  assert.equal(req.headers['x-log-apiversion'], '0.6.0')
+  assert.equal(req.headers['x-log-compresstype'], 'lz4')
+  assert.equal(req.headers['x-log-signaturemethod'], 'hmac-sha1')
+  assert.equal(req.headers['content-md5'], createHash('md5').update(req.body).digest('hex').toUpperCase())
+  const raw = lz4DecodeBlock(req.body, Number(req.headers['x-log-bodyrawsize']))
+  const group = SlsLogGroup.toObject(SlsLogGroup.decode(raw)) as any
+  assert.equal(group.Topic, 'tp')
+  assert.equal(group.Source, '10.230.201.117')
+  assert.deepEqual(group.LogTags, [{ Key: 'env', Value: 'test' }])
+  assert.equal(group.Logs[0].Time, 1_700_000_000)
+  const sts = slsV1StringToSign({
+    verb: 'POST', contentMd5: String(req.headers['content-md5']), contentType: 'application/x-protobuf', date: String(req.headers.date),
+    headers: Object.entries(req.headers).map(([k, v]) => [k, String(v)]), path: '/logstores/app_log/shards/route', query: [['key', 'f4000000000000000000000000000000']]
+  })
+  assert.equal(req.headers.authorization, `LOG mockAccessKeyID:${slsV1Signature(sts, 'mockAccessKeySecret')}`)
+
+  const lb = createWire(slsOptions({ endpoint: svc.origin, compression: 'deflate' }))
+  t.after(() => lb.close())
+  await lb.send(batchOf(lb, [{ k: 'v' }]))
+  assert.equal(svc.seen[1].url, '/logstores/app_log/shards/lb')
+  assert.equal(svc.seen[1].headers['x-log-compresstype'], 'deflate')
+  assert.equal(inflateSync(svc.seen[1].body).length, Number(svc.seen[1].headers['x-log-bodyrawsize']))
+})
+
+test('credentials provider: first use, re-called once after an auth failure, then the request is re-sent', async (t) => {
+  const svc = await fakeService(t, [{ status: 401, body: '{"ErrorCode":"InvalidSecurityToken","ErrorMessage":"expired"}' }, { status: 200 }])
+  let calls = 0
+  const provider = async (): Promise<Credentials> => {
+    calls++
+    return { accessKeyId: `AK${calls}`, accessKeySecret: `SK-secret-${calls}`, securityToken: `TOKEN-${calls}` }
+  }
+  const wire = createWire(tlsOptions({ endpoint: svc.origin, accessKeyId: provider }))
+  t.after(() => wire.close())
+  const outcome = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  assert.equal(outcome.ok, true)
+  assert.equal(calls, 2)
+  assert.equal(svc.seen[0].headers['x-security-token'], 'TOKEN-1')
+  assert.equal(svc.seen[1].headers['x-security-token'], 'TOKEN-2')
+  assert.match(String(svc.seen[1].headers.authorization), /Credential=AK2\//)
+})
+
+test('credentials provider returning the same credentials after an auth failure: no re-send, final error', async (t) => {
+  const svc = await fakeService(t, [{ status: 401, body: '{"errorCode":"Unauthorized","errorMessage":"no"}' }])
+  let calls = 0
+  const wire = createWire(slsOptions({ endpoint: svc.origin, accessKeyId: () => { calls++; return { accessKeyId: 'A', accessKeySecret: 'S-secret' } } }))
+  t.after(() => wire.close())
+  const outcome = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  assert.equal(outcome.ok === false && outcome.retriable, false)
+  assert.equal(calls, 2)
+  assert.equal(svc.seen.length, 1)
+})
+
+test('credentials: refreshed before expiresAt (margin), concurrent refreshes coalesce, failures keep unexpired ones', async (t) => {
+  const svc = await fakeService(t, [{ status: 200 }])
+  let now = 1_000_000
+  let calls = 0
+  let fail = false
+  const provider = async (): Promise<Credentials> => {
+    calls++
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    if (fail) throw new Error('sts down')
+    return { accessKeyId: `AK${calls}`, accessKeySecret: 'secret-value', expiresAt: now + 3_600_000 }
+  }
+  const wire = createWire(tlsOptions({ endpoint: svc.origin, accessKeyId: provider }), { now: () => now })
+  t.after(() => wire.close())
+  const b = batchOf(wire, [{ a: 'b' }])
+  await Promise.all([wire.send(b), wire.send(b), wire.send(b)])
+  assert.equal(calls, 1)
+  now += 3_600_000 - 6 * 60_000 // 6 min before expiry: still fine
+  await wire.send(b)
+  assert.equal(calls, 1)
+  now += 2 * 60_000 // 4 min before expiry: inside the 5 min margin
+  await wire.send(b)
+  assert.equal(calls, 2)
+  assert.match(String(svc.seen.at(-1)!.headers.authorization), /Credential=AK2\//)
+  fail = true
+  now += 3_600_000 - 4 * 60_000
+  const kept = await wire.send(b) // refresh fails, but AK2 has not expired
+  assert.equal(kept.ok, true)
+  now += 10 * 60_000 // expired and the provider still fails
+  const failed = await wire.send(b)
+  assert.equal(failed.ok, false)
+  if (!failed.ok) {
+    assert.equal(failed.error.code, 'LOGSHIP_CREDENTIALS_ERROR')
+    assert.equal(failed.retriable, true)
+    assert.ok(!failed.errorMessage.includes('secret-value'))
+  }
+})
+
+test('setCredentials rotates at run time', async (t) => {
+  const svc = await fakeService(t, [{ status: 200 }])
+  const wire = createWire(slsOptions({ endpoint: svc.origin }))
+  t.after(() => wire.close())
+  const b = batchOf(wire, [{ a: 'b' }])
+  await wire.send(b)
+  wire.setCredentials({ accessKeyId: 'ROTATED', accessKeySecret: 'new-secret', securityToken: 'tok' })
+  await wire.send(b)
+  assert.match(String(svc.seen[0].headers.authorization), /^LOG mockAccessKeyID:/)
+  assert.match(String(svc.seen[1].headers.authorization), /^LOG ROTATED:/)
+  assert.equal(svc.seen[1].headers['x-acs-security-token'], 'tok')
+})
+
+test('destinations: default, per-call overrides, stable keys, invalid overrides', () => {
+  const tls = createWire(tlsOptions())
+  assert.equal(tls.destination(undefined), tls.destination({ callback: () => {} }))
+  const other = tls.destination({ source: 'a|b' })
+  assert.equal(other.source, 'a|b')
+  assert.equal(tls.destination({ source: 'a|b' }), other)
+  assert.notEqual(tls.destination({ source: 'a', filename: 'b|app.log' }).key, other.key)
+  assert.throws(() => tls.destination({ topicId: '' }), { code: 'LOGSHIP_INVALID_RECORD' })
+  assert.throws(() => tls.destination({ source: 5 as never }), { code: 'LOGSHIP_INVALID_RECORD' })
+  const sls = createWire(slsOptions({ adjustShardHash: false }))
+  const d = sls.destination({ logstore: 'other', hashKey: 'abc', topic: 't' })
+  assert.deepEqual([d.project, d.logstore, d.hashKey, d.topic], ['demo', 'other', 'abc', 't'])
+  assert.equal(sls.limits.maxLogsPerBatch, 40_960)
+  tls.destroy()
+  sls.destroy()
+})
