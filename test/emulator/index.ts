@@ -1,0 +1,12 @@
+// Public surface of the loopback emulator (in-process API).
+export { startEmulator } from './server.js'
+export type { Emulator, EmulatorOptions } from './server.js'
+export { DEFAULT_CREDENTIAL, DEFAULT_SLS, DEFAULT_TLS, resolveSettings } from './settings.js'
+export type { Credential, EmulatorSettings, EmulatorSettingsInput, SlsSettings, TlsSettings } from './settings.js'
+export type { FaultSpec, ActiveFault } from './faults.js'
+export type { LogFilter, Rejection, RequestRecord, Stats, StoredLog } from './store.js'
+export { SLS_STATUS_BY_CODE, TLS_STATUS_BY_CODE, ServiceError } from './errors.js'
+export { decodeLz4Block } from './lz4-block.js'
+export { decodeSlsLogGroup, decodeTlsLogGroupList } from './protobuf-decode.js'
+export * as tlsSignature from './tls-signature.js'
+export * as slsSignature from './sls-signature.js'

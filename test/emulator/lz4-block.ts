@@ -1,0 +1,62 @@
+// Strict decoder for a raw LZ4 block (no frame, no size prefix). The output size comes from
+// the request's bodyrawsize header, as the services' own decoders do. Literal-only blocks
+// (the Go SDK's fallback for incompressible input) are ordinary blocks and decode here too.
+
+export class Lz4Error extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'Lz4Error'
+  }
+}
+
+export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
+  if (!Number.isSafeInteger(rawSize) || rawSize < 0) throw new Lz4Error(`invalid output size ${rawSize}`)
+  if (src.length === 0) throw new Lz4Error('empty lz4 block')
+  const dst = Buffer.allocUnsafe(rawSize)
+  let ip = 0
+  let op = 0
+  const end = src.length
+  for (;;) {
+    const token = src[ip++]!
+    let litLen = token >>> 4
+    if (litLen === 15) {
+      let b: number
+      do {
+        if (ip >= end) throw new Lz4Error('truncated literal length')
+        b = src[ip++]!
+        litLen += b
+      } while (b === 255)
+    }
+    if (ip + litLen > end) throw new Lz4Error('literals run past the end of the block')
+    if (op + litLen > rawSize) throw new Lz4Error(`output exceeds bodyrawsize ${rawSize}`)
+    dst.set(src.subarray(ip, ip + litLen), op)
+    ip += litLen
+    op += litLen
+    if (ip === end) break // the last sequence holds literals only
+    if (ip + 2 > end) throw new Lz4Error('truncated match offset')
+    const offset = src[ip]! | (src[ip + 1]! << 8)
+    ip += 2
+    if (offset === 0 || offset > op) throw new Lz4Error(`match offset ${offset} out of range at output ${op}`)
+    let matchLen = token & 15
+    if (matchLen === 15) {
+      let b: number
+      do {
+        if (ip >= end) throw new Lz4Error('truncated match length')
+        b = src[ip++]!
+        matchLen += b
+      } while (b === 255)
+    }
+    matchLen += 4
+    if (op + matchLen > rawSize) throw new Lz4Error(`output exceeds bodyrawsize ${rawSize}`)
+    const from = op - offset
+    if (offset >= matchLen) {
+      dst.copyWithin(op, from, from + matchLen)
+      op += matchLen
+    } else {
+      for (let i = 0; i < matchLen; i++) dst[op++] = dst[from + i]!
+    }
+    if (ip >= end) throw new Lz4Error('block ends with a match instead of literals')
+  }
+  if (op !== rawSize) throw new Lz4Error(`decoded ${op} bytes, bodyrawsize says ${rawSize}`)
+  return dst
+}
