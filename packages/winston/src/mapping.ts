@@ -1,0 +1,178 @@
+/**
+ * winston info object → logship record `{ time, contents }` with every value already a string.
+ * Runs on the logging thread for every record, so it is kept lean: one pass over the info's own
+ * keys, strings copied as they are, everything else through the shared value rules of
+ * @logship/producer. Nothing a user logs may throw out of here.
+ *
+ * Rules:
+ * - `level`: the true level from `Symbol.for('level')` (`info.level` may be colorized).
+ * - `message`: as is when a string. An Error as the message (or the info being an Error itself,
+ *   as with `logger.error(err)`) gives `message` = the error's message and the whole error
+ *   (name, message, stack, own props, cause) as JSON under `error`.
+ * - meta, `defaultMeta` and child-logger fields are plain keys of the info: each becomes a field.
+ * - `timestamp` (set by a format): an ISO/RFC 3339 string (sub-ms digits kept), a Date, or a number
+ *   (epoch ms; below 1e11 taken as epoch seconds) becomes the record time and is not repeated as a
+ *   field. A timestamp that cannot be parsed stays a field and the time of log() is used.
+ * - splat arguments (`Symbol.for('splat')`): while the message still has `%s`-style tokens,
+ *   nothing interpolated them (no `format.splat()`), so all of them are kept as a JSON array under
+ *   `splat`. Otherwise object arguments are meta (winston merges the first, `format.splat()` all
+ *   of them): their fields are added where the key is not already set; an Error argument is kept
+ *   under `error`; other arguments were consumed by the interpolation and are not repeated.
+ * - winston's symbols (`level`, `message`, `splat`) are never fields.
+ */
+import { contentToString, mapContents } from '@logship/producer'
+
+export const LEVEL = Symbol.for('level')
+export const SPLAT = Symbol.for('splat')
+
+export type NestedMode = 'json' | 'flatten'
+
+export interface MappingOptions {
+  nested: NestedMode
+}
+
+export type Contents = Record<string, string>
+
+export interface MappedRecord {
+  /** epoch ms (fractional ms allowed) or, when the timestamp had sub-ms digits, epoch ns. */
+  time: number | bigint
+  contents: Contents
+}
+
+const FORMAT_TOKEN = /%[scdjifoO]/
+const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d{1,6})/
+/** Numbers below this are epoch seconds (1e11 ms would be 1973). */
+const SECONDS_BELOW = 1e11
+
+export function mapInfo (info: Record<string | symbol, unknown>, now: number, options: MappingOptions): MappedRecord {
+  const contents: Contents = {}
+  const flatten = options.nested === 'flatten'
+  let time: number | bigint = now
+
+  const level = info[LEVEL] ?? info.level
+  if (level !== undefined) contents.level = typeof level === 'string' ? level : String(level)
+
+  const message = info.message
+  let error: Error | undefined
+  if (info instanceof Error) {
+    // logger.error(err): winston passes the Error itself as the info.
+    error = info
+    contents.message = safeString(info, 'message')
+  } else if (typeof message === 'string') contents.message = message
+  else if (message instanceof Error) {
+    error = message
+    contents.message = safeString(message, 'message')
+  } else if (message !== undefined) put(contents, 'message', message, flatten)
+
+  for (const key in info) {
+    if (key === 'level' || key === 'message') continue
+    const value = info[key]
+    if (typeof value === 'string') {
+      if (key === 'timestamp') {
+        const parsed = parseTimestamp(value)
+        if (parsed !== undefined) {
+          time = parsed
+          continue
+        }
+      }
+      contents[key] = value
+      continue
+    }
+    if (key === 'timestamp') {
+      const parsed = parseTimestamp(value)
+      if (parsed !== undefined) {
+        time = parsed
+        continue
+      }
+    }
+    put(contents, key, value, flatten)
+  }
+
+  if (error !== undefined) putError(contents, error)
+
+  const splat = info[SPLAT]
+  if (Array.isArray(splat) && splat.length > 0) mapSplat(contents, splat, flatten)
+
+  return { time, contents }
+}
+
+function mapSplat (contents: Contents, args: unknown[], flatten: boolean): void {
+  const message = contents.message
+  if (message !== undefined && FORMAT_TOKEN.test(message)) {
+    const text = contentToString(args)
+    if (text !== undefined) contents.splat = text
+    return
+  }
+  for (const arg of args) {
+    if (arg === null || typeof arg !== 'object') continue
+    if (arg instanceof Error) {
+      putError(contents, arg)
+      continue
+    }
+    if (Array.isArray(arg) || arg instanceof Date) continue
+    let keys: string[]
+    try {
+      keys = Object.keys(arg)
+    } catch {
+      continue
+    }
+    for (const key of keys) {
+      if (key in contents) continue
+      put(contents, key, readProperty(arg, key), flatten)
+    }
+  }
+}
+
+/** The whole error under `error` (or `error_2`, … when that key is taken by something else). */
+function putError (contents: Contents, error: Error): void {
+  const text = contentToString(error)
+  if (text === undefined) return
+  let key = 'error'
+  for (let n = 2; key in contents; n++) {
+    if (contents[key] === text) return
+    key = `error_${n}`
+  }
+  contents[key] = text
+}
+
+function put (contents: Contents, key: string, value: unknown, flatten: boolean): void {
+  if (flatten && value !== null && typeof value === 'object') {
+    for (const [k, v] of mapContents({ [key]: value }, { nested: 'flatten' })) contents[k] = v
+    return
+  }
+  const text = contentToString(value)
+  if (text !== undefined) contents[key] = text
+}
+
+/** The record time from a format's timestamp, or undefined when it is not a usable time. */
+export function parseTimestamp (value: unknown): number | bigint | undefined {
+  if (typeof value === 'string') {
+    const ms = Date.parse(value)
+    if (!(ms >= 0)) return undefined
+    const digits = SUB_MS_DIGITS.exec(value)
+    if (digits === null) return ms
+    return BigInt(ms) * 1_000_000n + BigInt(digits[1].padEnd(6, '0'))
+  }
+  if (typeof value === 'number') {
+    if (!(value > 0) || value === Infinity) return undefined
+    return value < SECONDS_BELOW ? value * 1000 : value
+  }
+  if (value instanceof Date) {
+    const ms = value.getTime()
+    return ms >= 0 ? ms : undefined
+  }
+  return undefined
+}
+
+function safeString (value: object, key: string): string {
+  const text = contentToString(readProperty(value, key))
+  return text ?? ''
+}
+
+function readProperty (value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key]
+  } catch {
+    return '[Unserializable]'
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The winston transport. `log()` maps the info object and hands the record to the sink at once,
+ * so a slow or dead backend never stalls the logger or its other transports. Delivery is tied to
+ * winston's lifecycle: `_final` (run by `logger.end()`) closes the producer before 'finish';
+ * 'unpipe' (`logger.close()`, `logger.remove()`) closes it too; worker mode also delivers on
+ * `process.exit()` and uncaught exceptions. Producer events are re-emitted on the transport;
+ * delivery problems never become 'error' events.
+ */
+import TransportStream from 'winston-transport'
+import type { CloseSummary, Credentials, ProducerStats } from '@logship/producer'
+import { mapInfo } from './mapping.js'
+import type { MappedRecord, MappingOptions } from './mapping.js'
+import { splitOptions } from './options.js'
+import type { LogshipTransportOptions } from './options.js'
+import { InProcessSink } from './in-process.js'
+import { WorkerSink } from './worker/client.js'
+import type { Sink, TransportEventName } from './sink.js'
+
+const LEVEL = Symbol.for('level')
+
+export class LogshipTransport extends TransportStream {
+  /** 'worker' (default) or 'in-process'. */
+  readonly mode: 'worker' | 'in-process'
+  readonly #sink: Sink
+  readonly #mapping: MappingOptions
+  #closing: Promise<CloseSummary> | undefined
+
+  constructor (options: LogshipTransportOptions) {
+    const split = splitOptions(options)
+    super(split.transport)
+    this.#mapping = { nested: split.nested }
+    const emit = (name: TransportEventName, arg: unknown): void => {
+      // A listener that throws must not break delivery bookkeeping in the sink.
+      try {
+        this.emit(name, arg)
+      } catch {
+        // The listener's own problem.
+      }
+    }
+    this.#sink = split.worker
+      ? new WorkerSink(split.producer, split.closeTimeoutMs, emit)
+      : new InProcessSink(split.producer, split.closeTimeoutMs, emit)
+    this.mode = this.#sink.mode
+  }
+
+  override log (info: Record<string | symbol, unknown>, callback: () => void): void {
+    this.#sink.write(toRecord(info, this.#mapping))
+    // An uncaught exception's or unhandled rejection's record: winston exits soon; start
+    // delivering now, the exit path waits for the rest.
+    if (info.exception === true || info.rejection === true) this.#sink.kick()
+    if (this.listenerCount('logged') > 0) setImmediate(emitLogged, this, info)
+    callback()
+  }
+
+  /** Delivers everything logged so far, without ending the transport. Never rejects. */
+  flush (): Promise<void> {
+    return this.#sink.flush()
+  }
+
+  /**
+   * Delivers what is buffered (bounded by closeTimeoutMs) and releases the producer. Idempotent;
+   * winston calls it on 'unpipe' (`logger.close()`, `logger.remove(transport)`). Never rejects.
+   */
+  override close (): Promise<CloseSummary> {
+    this.#closing ??= this.#sink.close()
+    return this.#closing
+  }
+
+  /** The producer's counters (in worker mode, as last published by the worker). */
+  stats (): ProducerStats {
+    return this.#sink.stats()
+  }
+
+  /** Replaces the credentials from the next request on (STS rotation). */
+  setCredentials (credentials: Credentials): void {
+    this.#sink.setCredentials(credentials)
+  }
+
+  /** `logger.end()` → the logger's 'finish' waits for this transport's 'finish', which waits for this. */
+  override _final (callback: (error?: Error | null) => void): void {
+    this.close().then(() => callback(), () => callback())
+  }
+}
+
+function emitLogged (transport: LogshipTransport, info: unknown): void {
+  transport.emit('logged', info)
+}
+
+function toRecord (info: Record<string | symbol, unknown>, mapping: MappingOptions): MappedRecord {
+  try {
+    return mapInfo(info, Date.now(), mapping)
+  } catch {
+    // A Proxy or getter that throws while being read: keep what is certain.
+    const level = info[LEVEL]
+    return { time: Date.now(), contents: { level: typeof level === 'string' ? level : 'unknown', message: '[Unserializable]' } }
+  }
+}

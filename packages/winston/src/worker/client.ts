@@ -1,0 +1,192 @@
+/**
+ * Worker mode, logging-thread side. Records are mapped here (an info object cannot be cloned),
+ * collected in a batch, and posted to the worker once per turn of the event loop (sooner when the
+ * batch grows large). The worker is unref()'d, so it never keeps the process alive, except
+ * while a flush() or close() waits for its answer. At exit the shared exit hook hands the worker
+ * the last batch and a close request and waits for it synchronously, bounded by closeTimeoutMs.
+ */
+import { Worker } from 'node:worker_threads'
+import type { CloseSummary, Credentials, ProducerOptions, ProducerStats } from '@logship/producer'
+import type { MappedRecord } from '../mapping.js'
+import type { EmitEvent, Sink } from '../sink.js'
+import { registerForExit, unregisterForExit } from './exit.js'
+import type { ExitParticipant } from './exit.js'
+import { fromPlainError, fromPlainEvent, STATE_CLOSED, STATE_SLOTS, STATS_KEYS } from './protocol.js'
+import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
+
+const WORKER_FILE = new URL('./worker.js', import.meta.url)
+/** A batch of this many records is posted at once rather than at the end of the turn. */
+const BATCH_RECORDS = 4096
+/** After the close deadline the worker still needs a moment to report; then it is given up on. */
+const REPORT_GRACE_MS = 250
+const WORKER_LOST_GRACE_MS = 1000
+
+const NOT_CLOSED: CloseSummary = Object.freeze({ delivered: 0, failed: 0, dropped: 0, pending: 0, timedOut: true })
+
+export class WorkerSink implements Sink, ExitParticipant {
+  readonly mode = 'worker'
+  readonly #worker: Worker
+  readonly #state: Int32Array
+  readonly #stats: Float64Array
+  readonly #closeTimeoutMs: number
+  readonly #emit: EmitEvent
+  #batch: RecordBatch = []
+  #scheduled = false
+  #nextId = 0
+  readonly #waiting = new Map<number, (message: FromWorker | undefined) => void>()
+  #exited = false
+  /** close() has settled: the worker is being terminated and takes nothing more. */
+  #released = false
+  #closeDeadline = 0
+  #closing: Promise<CloseSummary> | undefined
+
+  constructor (options: ProducerOptions, closeTimeoutMs: number, emit: EmitEvent) {
+    this.#closeTimeoutMs = closeTimeoutMs
+    this.#emit = emit
+    const state = new SharedArrayBuffer(STATE_SLOTS * Int32Array.BYTES_PER_ELEMENT)
+    const stats = new SharedArrayBuffer(STATS_KEYS.length * Float64Array.BYTES_PER_ELEMENT)
+    this.#state = new Int32Array(state)
+    this.#stats = new Float64Array(stats)
+    const workerData: WorkerInit = { options, state, stats }
+    // execArgv: [] keeps the app's loaders and preloads (APM agents, tsx) out of the log worker.
+    this.#worker = new Worker(WORKER_FILE, { workerData, execArgv: [], name: 'logship-winston' })
+    this.#worker.on('message', (message: FromWorker) => this.#onMessage(message))
+    this.#worker.on('error', (error) => emit('warn', error))
+    this.#worker.on('exit', (code) => this.#onExit(code))
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.#worker.unref()
+    registerForExit(this)
+  }
+
+  write (record: MappedRecord): void {
+    this.#batch.push(record.time, record.contents)
+    if (this.#batch.length >= 2 * BATCH_RECORDS) this.#post()
+    else if (!this.#scheduled) {
+      this.#scheduled = true
+      setImmediate(this.#onTurn)
+    }
+  }
+
+  kick (): void {
+    this.#post()
+    if (!this.#exited && this.#closing === undefined) this.#request({ op: 'flush', id: 0 })
+  }
+
+  flush (): Promise<void> {
+    this.#post()
+    if (this.#exited || this.#closing !== undefined) return this.#closing?.then(() => undefined) ?? Promise.resolve()
+    return this.#ask({ op: 'flush', id: ++this.#nextId }).then(() => undefined)
+  }
+
+  close (): Promise<CloseSummary> {
+    if (this.#closing !== undefined) return this.#closing
+    this.#post()
+    this.#closeDeadline = Date.now() + this.#closeTimeoutMs
+    const asked = this.#exited
+      ? Promise.resolve(undefined)
+      : this.#ask({ op: 'close', id: ++this.#nextId, deadline: this.#closeDeadline }, this.#closeTimeoutMs + WORKER_LOST_GRACE_MS)
+    this.#closing = asked.then((message) => {
+      this.#released = true
+      unregisterForExit(this)
+      void this.#worker.terminate().catch(() => {})
+      return message?.op === 'closed' ? message.summary : NOT_CLOSED
+    })
+    return this.#closing
+  }
+
+  stats (): ProducerStats {
+    const out = {} as Record<(typeof STATS_KEYS)[number], number>
+    for (let i = 0; i < STATS_KEYS.length; i++) out[STATS_KEYS[i]] = this.#stats[i]
+    return out as ProducerStats
+  }
+
+  setCredentials (credentials: Credentials): void {
+    if (!this.#exited) this.#worker.postMessage({ op: 'credentials', credentials } satisfies ToWorker)
+  }
+
+  beginExit (): number {
+    if (this.#exited || Atomics.load(this.#state, STATE_CLOSED) === 1) return 0
+    this.#post()
+    if (this.#closing === undefined) {
+      this.#closeDeadline = Date.now() + this.#closeTimeoutMs
+      this.#worker.postMessage({ op: 'close', id: 0, deadline: this.#closeDeadline } satisfies ToWorker)
+    }
+    return this.#closeDeadline + REPORT_GRACE_MS
+  }
+
+  waitExit (deadline: number): void {
+    for (;;) {
+      if (Atomics.load(this.#state, STATE_CLOSED) === 1) return
+      const left = deadline - Date.now()
+      if (left <= 0) return
+      Atomics.wait(this.#state, STATE_CLOSED, 0, left)
+    }
+  }
+
+  readonly #onTurn = (): void => {
+    this.#scheduled = false
+    this.#post()
+  }
+
+  #post (): void {
+    if (this.#batch.length === 0) return
+    const batch = this.#batch
+    this.#batch = []
+    if (this.#exited || this.#released) {
+      this.#emit('drop', { reason: this.#closing === undefined ? 'worker_exited' : 'closed', count: batch.length / 2, bytes: 0 })
+      return
+    }
+    this.#worker.postMessage(batch)
+  }
+
+  /** Sends a request and resolves with the answer, or undefined if the worker goes away first. */
+  #ask (message: Extract<ToWorker, { id: number }>, timeoutMs?: number): Promise<FromWorker | undefined> {
+    return new Promise((resolve) => {
+      const id = message.id
+      let timer: NodeJS.Timeout | undefined
+      this.#waiting.set(id, (answer) => {
+        if (timer !== undefined) clearTimeout(timer)
+        this.#waiting.delete(id)
+        if (this.#waiting.size === 0) this.#worker.unref()
+        resolve(answer)
+      })
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => this.#waiting.get(id)?.(undefined), timeoutMs)
+        timer.unref()
+      }
+      // While an answer is awaited the worker keeps the process alive, so that `await flush()` and
+      // logger.on('finish') callbacks run before a natural exit.
+      this.#worker.ref()
+      this.#worker.postMessage(message)
+    })
+  }
+
+  /** A request whose answer nobody waits for. */
+  #request (message: Extract<ToWorker, { op: string }>): void {
+    this.#worker.postMessage(message)
+  }
+
+  #onMessage (message: FromWorker): void {
+    switch (message.op) {
+      case 'event':
+        this.#emit(message.name, fromPlainEvent(message.arg))
+        break
+      case 'flushed':
+      case 'closed':
+        this.#waiting.get(message.id)?.(message)
+        break
+      case 'fatal':
+        this.#emit('warn', fromPlainError(message.error))
+        break
+    }
+  }
+
+  #onExit (code: number): void {
+    this.#exited = true
+    unregisterForExit(this)
+    for (const resolve of [...this.#waiting.values()]) resolve(undefined)
+    if (this.#closing === undefined) {
+      this.#emit('warn', new Error(`the logship worker thread exited unexpectedly (exit code ${code}); records logged from now on are dropped`))
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The worker thread: owns the producer, takes record batches from the logging thread, forwards the
+ * producer's events, answers flush and close, and publishes its counters in shared memory.
+ * Once close() has settled it sets STATE_CLOSED, which releases a logging thread that is waiting
+ * synchronously in its exit path.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { createProducer } from '@logship/producer'
+import type { Producer, ProducerStats } from '@logship/producer'
+import { STATE_CLOSED, STATS_KEYS, toPlainError, toPlainEvent } from './protocol.js'
+import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
+
+const init = workerData as WorkerInit
+const port = parentPort!
+const state = new Int32Array(init.state)
+const stats = new Float64Array(init.stats)
+
+function post (message: FromWorker): void {
+  port.postMessage(message)
+}
+
+function markClosed (): void {
+  Atomics.store(state, STATE_CLOSED, 1)
+  Atomics.notify(state, STATE_CLOSED)
+}
+
+function publishStats (producer: Producer): void {
+  const current: ProducerStats = producer.stats()
+  for (let i = 0; i < STATS_KEYS.length; i++) stats[i] = current[STATS_KEYS[i]]
+}
+
+function start (): void {
+  let producer: Producer
+  try {
+    producer = createProducer(init.options)
+  } catch (error) {
+    post({ op: 'fatal', error: toPlainError(error) })
+    markClosed()
+    port.close()
+    return
+  }
+  for (const name of ['delivered', 'failed', 'retry', 'drop'] as const) {
+    producer.on(name, (event: object) => {
+      publishStats(producer)
+      post({ op: 'event', name, arg: toPlainEvent(event) })
+    })
+  }
+
+  let closing = false
+  let lateRecords = 0
+
+  function ingest (items: RecordBatch): void {
+    if (closing) {
+      lateRecords += items.length / 2
+      post({ op: 'event', name: 'drop', arg: { reason: 'closed', count: items.length / 2, bytes: 0 } })
+      return
+    }
+    for (let i = 0; i < items.length; i += 2) {
+      try {
+        producer.send({ time: items[i] as number | bigint, contents: items[i + 1] as Record<string, string> })
+      } catch (error) {
+        post({ op: 'event', name: 'drop', arg: { reason: 'invalid_record', count: 1, bytes: 0, error: toPlainError(error) } })
+      }
+    }
+    publishStats(producer)
+  }
+
+  port.on('message', (message: ToWorker) => {
+    if (Array.isArray(message)) {
+      ingest(message)
+      return
+    }
+    switch (message.op) {
+      case 'flush':
+        producer.flush().then(
+          () => { publishStats(producer); post({ op: 'flushed', id: message.id }) },
+          () => post({ op: 'flushed', id: message.id }))
+        break
+      case 'close':
+        if (closing) break
+        closing = true
+        producer.close({ timeoutMs: Math.max(1, message.deadline - Date.now()) }).then(
+          (summary) => {
+            publishStats(producer)
+            markClosed()
+            post({ op: 'closed', id: message.id, summary: { ...summary, dropped: summary.dropped + lateRecords } })
+          },
+          () => {
+            markClosed()
+            post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: 0, pending: 0, timedOut: true } })
+          })
+        break
+      case 'credentials':
+        try {
+          producer.setCredentials(message.credentials)
+        } catch {
+          // Bad credentials show up as failed batches, like any other auth problem.
+        }
+        break
+    }
+  })
+}
+
+start()
