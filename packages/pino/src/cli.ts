@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * logship-pino: `node app.js | logship-pino --service tls ...` ships pino's stdout. Runs the
+ * transport in-process, so stdin's end can be awaited: the producer delivers what is buffered
+ * (bounded by closeTimeoutMs), a one-line summary goes to stderr, and the exit status tells
+ * whether everything arrived.
+ */
+import { readFileSync } from 'node:fs'
+import { parseCli, usage } from './cli-args.js'
+import { createTransport, type LogshipStream } from './transport.js'
+import type { SummaryPayload } from './worker-events.js'
+
+const EXIT_OK = 0
+const EXIT_CONFIG = 1
+const EXIT_LOSSES = 2
+
+async function main (): Promise<number> {
+  let config: ReturnType<typeof parseCli>
+  let stream: LogshipStream
+  try {
+    config = parseCli(process.argv.slice(2), process.env)
+    if (config.help) {
+      process.stdout.write(usage() + '\n')
+      return EXIT_OK
+    }
+    if (config.version) {
+      process.stdout.write(packageVersion() + '\n')
+      return EXIT_OK
+    }
+    stream = await createTransport(config.options, { reportLosses: false })
+  } catch (err) {
+    process.stderr.write(`logship-pino: ${message(err).replace(/^@logship\/pino: /, '')}\n(see logship-pino --help)\n`)
+    return EXIT_CONFIG
+  }
+
+  const summary = new Promise<SummaryPayload>((resolve) => stream.once('summary', resolve))
+  const stdin = process.stdin
+  stdin.setEncoding('utf8')
+  if (config.tee) stdin.pipe(process.stdout)
+  stdin.pipe(stream)
+
+  // An application that owns its process may handle signals: stop reading, deliver, exit.
+  // A second signal falls through to Node's default and ends the process at once.
+  const stop = (): void => {
+    stdin.unpipe(stream)
+    stdin.pause()
+    stream.end()
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+
+  const s = await summary
+  const lost = s.failed + s.dropped + s.pending + s.invalid
+  process.stderr.write(`logship-pino: ${s.accepted} records accepted, ${s.delivered} delivered, ${s.failed} failed, ` +
+    `${s.dropped} dropped, ${s.invalid} invalid, ${s.pending} not delivered within ${s.closeTimeoutMs} ms\n`)
+  return lost > 0 ? EXIT_LOSSES : EXIT_OK
+}
+
+function message (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+function packageVersion (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  process.stderr.write(`logship-pino: ${message(err)}\n`)
+  process.exit(EXIT_CONFIG)
+})

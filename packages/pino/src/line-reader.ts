@@ -1,0 +1,115 @@
+/**
+ * The transport's stream: a Writable that takes pino's NDJSON in chunks of any size, splits them
+ * on newlines itself and hands each line to a synchronous handler. In a worker, thread-stream
+ * writes whatever the main thread has put in the shared buffer (up to 4 MB) in one write(), so
+ * the per-line cost is one indexOf and one slice, not a stream event per line as with split2.
+ *
+ * write() never waits on the network: lines go straight into the producer, which drops and
+ * counts when its buffer is full. That keeps the worker draining, so pino's main thread never
+ * accumulates an unbounded backlog behind a slow endpoint.
+ */
+import { Writable } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
+
+export interface LineHandlers {
+  /** One line, without its newline (and without a trailing \r). Never called for empty lines. */
+  line (text: string): void
+  /** Everything handed to line() so far is settled. */
+  flush (): Promise<void>
+  /** No more lines: deliver what is buffered (bounded) and release resources. Called once. */
+  close (err: Error | null): Promise<void>
+}
+
+// Larger than thread-stream's 4 MB shared buffer, so a write() from the worker loop returns true
+// and the loop continues without waiting for a 'drain' tick.
+const HIGH_WATER_MARK = 16 * 1024 * 1024
+// A "line" that never ends (binary garbage, a missing newline) is shipped in pieces of this size
+// rather than held forever; the producer truncates each piece to the service's per-log limit.
+const MAX_PENDING_CHARS = 4 * 1024 * 1024
+const LF = '\n'
+const CR = 0x0d
+
+export class LineStream extends Writable {
+  #handlers: LineHandlers
+  #pending = ''
+  #decoder: StringDecoder | undefined
+  #closing: Promise<void> | undefined
+
+  constructor (handlers: LineHandlers) {
+    super({ decodeStrings: false, highWaterMark: HIGH_WATER_MARK, autoDestroy: true, emitClose: true })
+    this.#handlers = handlers
+  }
+
+  override _write (chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#split(typeof chunk === 'string' ? chunk : this.#decode(chunk))
+    callback()
+  }
+
+  override _final (callback: (error?: Error | null) => void): void {
+    if (this.#decoder !== undefined) this.#split(this.#decoder.end())
+    this.#takePending()
+    this.#close(null).then(() => callback(), callback)
+  }
+
+  override _destroy (error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#close(error).then(() => callback(error), () => callback(error))
+  }
+
+  // end() runs _final and then, with autoDestroy, _destroy: close once.
+  #close (error: Error | null): Promise<void> {
+    this.#closing ??= this.#handlers.close(error)
+    return this.#closing
+  }
+
+  /**
+   * Resolves when every line written before the call is delivered or has finally failed.
+   * With a callback (pino's `logger.flush(cb)` in-process), calls it instead and returns nothing;
+   * thread-stream ≥4.1 calls this on `logger.flush(cb)` in the main thread.
+   */
+  flush (callback?: (error?: Error | null) => void): Promise<void> | undefined {
+    const done = this.#handlers.flush()
+    if (typeof callback !== 'function') return done
+    done.then(() => callback(), callback)
+    return undefined
+  }
+
+  #decode (chunk: Buffer): string {
+    this.#decoder ??= new StringDecoder('utf8')
+    return this.#decoder.write(chunk)
+  }
+
+  #split (text: string): void {
+    let nl = text.indexOf(LF)
+    if (nl === -1) {
+      this.#pending += text
+      if (this.#pending.length >= MAX_PENDING_CHARS) this.#takePending()
+      return
+    }
+    let start = 0
+    if (this.#pending !== '') {
+      const first = this.#pending + text.slice(0, nl)
+      this.#pending = ''
+      this.#line(first)
+      start = nl + 1
+      nl = text.indexOf(LF, start)
+    }
+    while (nl !== -1) {
+      if (nl > start) this.#line(text.slice(start, nl))
+      start = nl + 1
+      nl = text.indexOf(LF, start)
+    }
+    if (start < text.length) this.#pending = text.slice(start)
+  }
+
+  #takePending (): void {
+    const rest = this.#pending
+    this.#pending = ''
+    if (rest !== '') this.#line(rest)
+  }
+
+  #line (text: string): void {
+    const line = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text
+    if (line === '') return
+    this.#handlers.line(line)
+  }
+}

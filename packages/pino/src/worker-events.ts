@@ -1,0 +1,167 @@
+/**
+ * Producer events as plain, structured-cloneable payloads, delivered where the user can see them:
+ * in a thread-stream worker as pino's `EVENT` messages (re-emitted on the main thread's transport
+ * stream), in-process as events on the stream itself. Payloads carry counts, destinations and
+ * error codes and messages, never credentials or record contents. 'error' is never used: on a
+ * pino transport stream it is fatal by contract.
+ */
+import type { EventEmitter } from 'node:events'
+import { parentPort, workerData } from 'node:worker_threads'
+import type { BatchEvent, CloseSummary, DestinationInfo, DropEvent, FailedEvent, RetryEvent } from '@logship/producer'
+
+export interface DestinationPayload {
+  service: string
+  topicId?: string
+  project?: string
+  logstore?: string
+  topic?: string
+  source: string
+  filename?: string
+  hashKey?: string
+}
+
+export interface ErrorPayload {
+  code: string
+  message: string
+  retriable: boolean
+  /** HTTP status of the last attempt, 0 when no response came. */
+  status: number
+}
+
+export interface DeliveredPayload {
+  destination: DestinationPayload
+  logCount: number
+  rawBytes: number
+  requestId: string
+  attemptCount: number
+  latencyMs: number
+}
+
+export interface FailedPayload {
+  destination: DestinationPayload
+  logCount: number
+  rawBytes: number
+  attemptCount: number
+  requestId: string
+  error: ErrorPayload
+}
+
+export interface RetryPayload {
+  destination: DestinationPayload
+  logCount: number
+  retry: number
+  delayMs: number
+  error: ErrorPayload
+}
+
+export interface DropPayload {
+  /** The producer's reasons, plus 'invalid_record' for a line the producer refused. */
+  reason: DropEvent['reason'] | 'invalid_record'
+  count: number
+  bytes: number
+}
+
+export interface SummaryPayload extends CloseSummary {
+  /** Lifetime counts at close. */
+  accepted: number
+  abandoned: number
+  invalid: number
+  closeTimeoutMs: number
+}
+
+export interface TransportEvents {
+  delivered: DeliveredPayload
+  failed: FailedPayload
+  retry: RetryPayload
+  drop: DropPayload
+  summary: SummaryPayload
+}
+
+export type EventSink = <K extends keyof TransportEvents>(name: K, payload: TransportEvents[K]) => void
+
+interface ThreadStreamWorkerData {
+  dataBuf?: unknown
+  workerData?: { $context?: { threadStreamVersion?: string }, pinoWillSendConfig?: boolean }
+}
+
+/** True inside a worker started by thread-stream (pino.transport), where EVENT messages work. */
+export function inThreadStreamWorker (): boolean {
+  const data = workerData as ThreadStreamWorkerData | null | undefined
+  return parentPort !== null && data != null && typeof data === 'object' &&
+    data.dataBuf instanceof SharedArrayBuffer && typeof data.workerData?.$context === 'object'
+}
+
+/** True when pino announced that it will post its config (levels, messageKey, errorKey) to the worker. */
+export function pinoWillSendConfig (): boolean {
+  return inThreadStreamWorker() && (workerData as ThreadStreamWorkerData).workerData?.pinoWillSendConfig === true
+}
+
+export function createEventSink (stream: EventEmitter): EventSink {
+  const port = inThreadStreamWorker() ? parentPort : null
+  if (port === null) return (name, payload) => { stream.emit(name, payload) }
+  return (name, payload) => {
+    try {
+      port.postMessage({ code: 'EVENT', name, args: [payload] })
+    } catch {
+      // A closed port at exit: nobody is left to tell.
+    }
+  }
+}
+
+export function destinationPayload (d: DestinationInfo): DestinationPayload {
+  const out: DestinationPayload = { service: d.service, source: d.source }
+  if (d.topicId) out.topicId = d.topicId
+  if (d.project) out.project = d.project
+  if (d.logstore) out.logstore = d.logstore
+  if (d.topic) out.topic = d.topic
+  if (d.filename) out.filename = d.filename
+  if (d.hashKey) out.hashKey = d.hashKey
+  return out
+}
+
+export function errorPayload (error: unknown, status = 0): ErrorPayload {
+  const e = error as { code?: unknown, message?: unknown, retriable?: unknown, status?: unknown } | null | undefined
+  return {
+    code: typeof e?.code === 'string' ? e.code : 'LOGSHIP_UNKNOWN',
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    retriable: e?.retriable === true,
+    status: typeof e?.status === 'number' ? e.status : status
+  }
+}
+
+export function deliveredPayload (event: BatchEvent): DeliveredPayload {
+  return {
+    destination: destinationPayload(event.destination),
+    logCount: event.logCount,
+    rawBytes: event.rawBytes,
+    requestId: event.result.requestId,
+    attemptCount: event.result.attemptCount,
+    latencyMs: event.result.latencyMs
+  }
+}
+
+export function failedPayload (event: FailedEvent): FailedPayload {
+  const last = event.result.attempts[event.result.attempts.length - 1]
+  return {
+    destination: destinationPayload(event.destination),
+    logCount: event.logCount,
+    rawBytes: event.rawBytes,
+    attemptCount: event.result.attemptCount,
+    requestId: event.result.requestId,
+    error: errorPayload(event.error, last?.status ?? 0)
+  }
+}
+
+export function retryPayload (event: RetryEvent): RetryPayload {
+  return {
+    destination: destinationPayload(event.destination),
+    logCount: event.logCount,
+    retry: event.retry,
+    delayMs: event.delayMs,
+    error: errorPayload(event.error, event.attempt.status)
+  }
+}
+
+export function dropPayload (event: DropEvent): DropPayload {
+  return { reason: event.reason, count: event.count, bytes: event.bytes }
+}

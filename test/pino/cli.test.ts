@@ -1,0 +1,87 @@
+/** logship-pino end to end: `node app | node packages/pino/dist/cli.js ...` against the emulator. */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { after, before, describe, it } from 'node:test'
+import type { Emulator } from '../emulator/index.js'
+import { childEnv, emulator, fields, missingSeq, SECRET } from './helpers.js'
+
+const CLI = fileURLToPath(new URL('../../packages/pino/dist/cli.js', import.meta.url))
+const APP = fileURLToPath(new URL('./fixtures/cli-app.mjs', import.meta.url))
+
+interface Result { code: number | null, stdout: string, stderr: string }
+
+async function pipeline (appArgs: string[], cliArgs: string[], env: NodeJS.ProcessEnv): Promise<Result> {
+  const app = spawn(process.execPath, [APP, ...appArgs], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const cli = spawn(process.execPath, [CLI, ...cliArgs], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  app.stdout.pipe(cli.stdin)
+  let stdout = ''
+  let stderr = ''
+  cli.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+  cli.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  const [code] = await once(cli, 'exit') as [number | null]
+  return { code, stdout, stderr }
+}
+
+describe('logship-pino CLI', () => {
+  let emu: Emulator
+  before(async () => { emu = await emulator() })
+  after(async () => { await emu.close() })
+
+  it('ships stdin with options as flags, flushes and exits 0 when stdin ends', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused')
+    const r = await pipeline(['3000'], ['--service', 'tls', '--endpoint', emu.url, '--region', 'cn-beijing', '--topic-id', topicId, '--tag', 'app=cli'], env)
+    assert.equal(r.code, 0, r.stderr)
+    const logs = emu.logs({ topicId })
+    assert.equal(logs.length, 3001)
+    assert.equal(missingSeq(logs, 3000), '')
+    const first = logs.find((l) => fields(l).seq === '0')!
+    assert.equal(fields(first).level, 'info')
+    assert.equal(fields(first).msg, 'line 0')
+    assert.deepEqual(first.tags, [['app', 'cli']])
+    assert.ok(logs.some((l) => fields(l).msg === 'a plain console.log line'))
+    assert.match(r.stderr, /^logship-pino: 3001 records accepted, 3001 delivered, 0 failed, 0 dropped, 0 invalid, 0 not delivered within 8000 ms\n$/)
+    assert.equal(r.stdout, '')
+  })
+
+  it('takes options from env vars, and --tee copies stdin to stdout', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId, LOGSHIP_NESTED: 'flatten' })
+    const r = await pipeline(['10'], ['--tee'], env)
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(emu.logs({ topicId }).length, 11)
+    assert.equal(r.stdout.trim().split('\n').length, 11)
+  })
+
+  it('exits 1 with a clear message when the configuration is bad', async () => {
+    const env = childEnv(emu, 'unused')
+    const bad = await pipeline(['1'], ['--service', 'tls', '--endpoint', emu.url, '--region', 'cn-beijing'], env)
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /^logship-pino: invalid option topicId/)
+    const unknown = await pipeline(['1'], ['--service', 'tls', '--bogus', 'x'], env)
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /bogus/)
+    assert.ok(!bad.stderr.includes(SECRET) && !unknown.stderr.includes(SECRET))
+  })
+
+  it('exits 2 and says so when records could not be delivered', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, topicId)
+    emu.inject({ kind: 'error', status: 400, code: 'InvalidArgument', count: 1000, topicId })
+    const r = await pipeline(['5'], ['--service', 'tls', '--topic-id', topicId], env)
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /6 records accepted, 0 delivered, 6 failed/)
+  })
+
+  it('prints usage with --help', async () => {
+    const cli = spawn(process.execPath, [CLI, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    cli.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
+    const [code] = await once(cli, 'exit')
+    assert.equal(code, 0)
+    assert.match(out, /--topic-id <value>\s+LOGSHIP_TOPIC_ID/)
+  })
+})

@@ -1,0 +1,114 @@
+/** @logship/pino in-process: pino(opts, await logship(options)), against the emulator. */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import pino from 'pino'
+import logship, { type LogshipStream } from '@logship/pino'
+import type { Emulator } from '../emulator/index.js'
+import { emulator, fields, SECRET, tlsOptions, waitFor, waitForLogs } from './helpers.js'
+
+async function close (stream: LogshipStream): Promise<void> {
+  await stream.close()
+}
+
+describe('in-process transport', () => {
+  let emu: Emulator
+  before(async () => { emu = await emulator() })
+  after(async () => { await emu.close() })
+
+  it('maps fields like the worker; custom levels come from options', async () => {
+    const options = tlsOptions(emu, { customLevels: { audit: 35 } })
+    const stream = await logship(options as any)
+    const logger = pino({ customLevels: { audit: 35 } }, stream)
+    logger.audit({ user: { id: 1 } }, 'audited')
+    logger.error({ err: new RangeError('out') }, 'bad')
+    pino({ timestamp: () => ',"time":"2024-05-06T07:08:09.000000123Z"' }, stream).info('ns')
+    stream.write('raw line\n')
+    const logs = await waitForLogs(emu, { topicId: options.topicId }, 4)
+    const by = new Map(logs.map((l) => [fields(l).msg, l]))
+    assert.equal(fields(by.get('audited')!).level, 'audit')
+    assert.equal(fields(by.get('audited')!).user, '{"id":1}')
+    assert.equal(fields(by.get('bad')!)['err.type'], 'RangeError')
+    assert.equal(by.get('ns')!.time, Date.UTC(2024, 4, 6, 7, 8, 9))
+    assert.equal(by.get('ns')!.timeNs, 123)
+    assert.ok(by.has('raw line'))
+    await close(stream)
+  })
+
+  it('flattens nested objects when asked', async () => {
+    const options = tlsOptions(emu, { nested: 'flatten' })
+    const stream = await logship(options as any)
+    pino(stream).info({ user: { id: 1, roles: ['a', 'b'] } }, 'flat')
+    const [log] = await waitForLogs(emu, { topicId: options.topicId }, 1)
+    const f = fields(log!)
+    assert.equal(f['user.id'], '1')
+    assert.equal(f['user.roles.0'], 'a')
+    assert.equal(f['user.roles.1'], 'b')
+    await close(stream)
+  })
+
+  it('logger.flush(cb) calls back after delivery; stream.flush() resolves after delivery', async () => {
+    const options = tlsOptions(emu, { lingerMs: 60_000 })
+    const stream = await logship(options as any)
+    const logger = pino(stream)
+    for (let i = 0; i < 100; i++) logger.info({ seq: i })
+    await new Promise<void>((resolve, reject) => logger.flush((err) => err ? reject(err) : resolve()))
+    assert.equal(emu.logs({ topicId: options.topicId }).length, 100)
+    logger.info('one more')
+    await stream.flush()
+    assert.equal(emu.logs({ topicId: options.topicId }).length, 101)
+    assert.equal(stream.stats().delivered, 101)
+    await close(stream)
+  })
+
+  it('close() delivers and resolves with the summary; events are emitted on the stream', async () => {
+    const options = tlsOptions(emu, { lingerMs: 60_000, baseRetryBackoffMs: 20 })
+    const stream = await logship(options as any)
+    const events: Array<[string, unknown]> = []
+    for (const name of ['retry', 'delivered', 'summary']) stream.on(name, (p: unknown) => events.push([name, p]))
+    emu.inject({ kind: 'error', status: 503, code: 'ServiceUnavailable', count: 1, topicId: options.topicId })
+    const logger = pino(stream)
+    for (let i = 0; i < 10; i++) logger.info({ seq: i })
+    // Retries happen while the stream is open; from close() on, failures are final (as in the Go producers).
+    await stream.flush()
+    const summary = await stream.close()
+    assert.deepEqual(summary, { delivered: 10, failed: 0, dropped: 0, pending: 0, timedOut: false, accepted: 10, abandoned: 0, invalid: 0, closeTimeoutMs: 8000 })
+    assert.deepEqual(events.map(([n]) => n), ['retry', 'delivered', 'summary'])
+    assert.ok(!JSON.stringify(events).includes(SECRET))
+    assert.equal(emu.logs({ topicId: options.topicId }).length, 10)
+  })
+
+  it('close() is idempotent and also resolves after end()', async () => {
+    const options = tlsOptions(emu)
+    const stream = await logship(options as any)
+    pino(stream).info('once')
+    stream.end()
+    const first = await stream.close()
+    const second = await stream.close()
+    assert.equal(first, second)
+    assert.equal(first.delivered, 1)
+  })
+
+  it('rejects a bad configuration with a message naming the option', async () => {
+    await assert.rejects(logship({ service: 'tls', endpoint: emu.url, region: 'cn-beijing', topicId: 't', accessKeyId: 'ak', accessKeySecret: SECRET, lingerMs: 'soon' } as any),
+      /@logship\/pino: invalid option lingerMs: "soon"/)
+    await assert.rejects(logship({ service: 'kafka' } as any), /@logship\/pino: invalid option service: "kafka"/)
+    await assert.rejects(logship(tlsOptions(emu, { nested: 'deep' }) as any), /@logship\/pino: invalid option nested/)
+  })
+
+  it('takes credentials from env vars', async () => {
+    const saved = { ...process.env }
+    process.env.VOLCENGINE_ACCESS_KEY_ID = 'emulator-ak'
+    process.env.VOLCENGINE_ACCESS_KEY_SECRET = SECRET
+    try {
+      const options = tlsOptions(emu)
+      delete options.accessKeyId
+      delete options.accessKeySecret
+      const stream = await logship(options as any)
+      pino(stream).info('env creds')
+      await waitFor(() => emu.logs({ topicId: options.topicId }).length === 1, 10_000, 'the record')
+      await close(stream)
+    } finally {
+      process.env = saved
+    }
+  })
+})

@@ -1,0 +1,245 @@
+/** Unit tests of the pure parts: time parsing, line mapping, options, line splitting, CLI flags. */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { parseTime } from '../../packages/pino/src/time.js'
+import { mapContents } from '@logship/producer'
+import { createMapper, levelLabels, PINO_LEVELS, type MappingSettings } from '../../packages/pino/src/mapping.js'
+import { createScanner } from '../../packages/pino/src/line-scanner.js'
+import { resolveMapping, splitOptions } from '../../packages/pino/src/options.js'
+import { LineStream } from '../../packages/pino/src/line-reader.js'
+import { envName, kebab, parseCli } from '../../packages/pino/src/cli-args.js'
+
+const settings = (extra: Partial<MappingSettings> = {}): MappingSettings => ({ ...resolveMapping({}, undefined), ...extra })
+
+describe('parseTime', () => {
+  it('reads epoch ms, keeping a fraction', () => {
+    assert.equal(parseTime(1715000000123), 1715000000123)
+    assert.equal(parseTime(1715000000123.5), 1715000000123.5)
+  })
+  it('reads epoch seconds below 1e11', () => {
+    assert.equal(parseTime(1715000000), 1715000000000)
+    assert.equal(parseTime(0), 0)
+    assert.equal(parseTime(1715000000.25), 1715000000250000000n)
+  })
+  it('reads µs and ns by magnitude', () => {
+    assert.equal(parseTime(1715000000123456), 1715000000123456000n)
+    assert.equal(parseTime(1.715e18), 1715000000000000000n)
+  })
+  it('reads ISO 8601 with ms and with ns', () => {
+    assert.equal(parseTime('2024-05-06T07:08:09Z'), Date.UTC(2024, 4, 6, 7, 8, 9))
+    assert.equal(parseTime('2024-05-06T07:08:09.123Z'), Date.UTC(2024, 4, 6, 7, 8, 9, 123))
+    assert.equal(parseTime('2024-05-06T07:08:09.5Z'), Date.UTC(2024, 4, 6, 7, 8, 9, 500))
+    assert.equal(parseTime('2024-05-06T07:08:09.123456789Z'), BigInt(Date.UTC(2024, 4, 6, 7, 8, 9, 123)) * 1_000_000n + 456789n)
+    assert.equal(parseTime('2024-05-06T07:08:09.123456Z'), BigInt(Date.UTC(2024, 4, 6, 7, 8, 9, 123)) * 1_000_000n + 456000n)
+  })
+  it('honours zone offsets in any spelling', () => {
+    const utc = Date.UTC(2024, 4, 6, 7, 8, 9)
+    assert.equal(parseTime('2024-05-06T15:08:09+08:00'), utc)
+    assert.equal(parseTime('2024-05-06T15:08:09+0800'), utc)
+    assert.equal(parseTime('2024-05-06T15:08:09+08'), utc)
+    assert.equal(parseTime('2024-05-06 07:08:09.000000001z'), BigInt(utc) * 1_000_000n + 1n)
+  })
+  it('reads numeric strings, long ones exactly', () => {
+    assert.equal(parseTime('1715000000123'), 1715000000123)
+    assert.equal(parseTime('1715000000'), 1715000000000)
+    assert.equal(parseTime('1715000000123456789'), 1715000000123456789n)
+  })
+  it('accepts other date strings Date.parse reads', () => {
+    assert.equal(parseTime('Mon, 06 May 2024 07:08:09 GMT'), Date.UTC(2024, 4, 6, 7, 8, 9))
+  })
+  it('returns undefined for what is not a time', () => {
+    for (const v of [undefined, null, -1, NaN, Infinity, 'yesterday', '', {}, true]) assert.equal(parseTime(v), undefined, String(v))
+  })
+})
+
+describe('createMapper', () => {
+  const map = createMapper(settings())
+
+  it('keeps every field in order, level as label, time as record time', () => {
+    const r = map('{"level":30,"time":1715000000123,"pid":42,"hostname":"h","msg":"hi","a":true,"b":null,"c":1.5}')
+    assert.equal(r.time, 1715000000123)
+    assert.deepEqual(r.contents, [['level', 'info'], ['pid', '42'], ['hostname', 'h'], ['msg', 'hi'], ['a', 'true'], ['b', 'null'], ['c', '1.5']])
+  })
+  it('maps every default level and leaves unknown numbers and strings alone', () => {
+    for (const [label, n] of Object.entries(PINO_LEVELS)) assert.deepEqual(map(`{"level":${n}}`).contents, [['level', label]])
+    assert.deepEqual(map('{"level":33}').contents, [['level', '33']])
+    assert.deepEqual(map('{"level":"WARN"}').contents, [['level', 'WARN']])
+  })
+  it('maps custom levels', () => {
+    const custom = createMapper(settings({ labels: levelLabels(PINO_LEVELS, { audit: 35 }) }))
+    assert.deepEqual(custom('{"level":35}').contents, [['level', 'audit']])
+  })
+  it('expands err into dotted keys', () => {
+    const r = map('{"level":50,"err":{"type":"TypeError","message":"boom","stack":"TypeError: boom\\n    at x","code":"E1"},"msg":"boom"}')
+    assert.deepEqual(r.contents, [
+      ['level', 'error'], ['err.type', 'TypeError'], ['err.message', 'boom'], ['err.stack', 'TypeError: boom\n    at x'], ['err.code', 'E1'], ['msg', 'boom']
+    ])
+  })
+  it('keeps nested objects for the shared rules (JSON), or flattens them', () => {
+    assert.deepEqual(map('{"user":{"id":1,"tags":["a"]}}').contents, [['user', '{"id":1,"tags":["a"]}']])
+    const flat = createMapper(settings({ nested: 'flatten' }))
+    assert.deepEqual(flat('{"user":{"id":1,"tags":["a"]},"n":2}').contents, [['user.id', '1'], ['user.tags.0', 'a'], ['n', '2']])
+  })
+  it('keeps a time it cannot read as a field', () => {
+    const r = map('{"time":"soon","msg":"x"}')
+    assert.equal(r.time, undefined)
+    assert.deepEqual(r.contents, [['time', 'soon'], ['msg', 'x']])
+  })
+  it('ships a line that is not a JSON object as the message', () => {
+    assert.deepEqual(map('plain text'), { time: undefined, contents: [['msg', 'plain text']] })
+    assert.deepEqual(map('{broken'), { time: undefined, contents: [['msg', '{broken']] })
+    assert.deepEqual(map('[1,2]'), { time: undefined, contents: [['msg', '[1,2]']] })
+    assert.deepEqual(map('  {"msg":"padded"}').contents, [['msg', 'padded']])
+    const custom = createMapper(settings({ messageKey: 'message' }))
+    assert.deepEqual(custom('oops').contents, [['message', 'oops']])
+  })
+  it('honours custom keys', () => {
+    const custom = createMapper(settings({ levelKey: 'severity', timeKey: 'ts', errorKey: 'error' }))
+    const r = custom('{"severity":40,"ts":"2024-05-06T07:08:09Z","error":{"message":"m"},"level":30,"time":1}')
+    assert.equal(r.time, Date.UTC(2024, 4, 6, 7, 8, 9))
+    assert.deepEqual(r.contents, [['severity', 'warn'], ['error.message', 'm'], ['level', '30'], ['time', '1']])
+  })
+  it('keeps the first position and the last value of a repeated key, like JSON.parse', () => {
+    assert.deepEqual(map('{"a":1,"b":2,"a":"x"}').contents, [['a', 'x'], ['b', '2']])
+  })
+  it('keeps integers beyond 2^53 exactly', () => {
+    assert.deepEqual(map('{"id":12345678901234567890}').contents, [['id', '12345678901234567890']])
+  })
+})
+
+describe('fast path equals the JSON.parse path', () => {
+  const lines = [
+    '{"level":30,"time":1715000000123,"pid":42,"hostname":"h","msg":"hi"}',
+    '{"level":50,"time":1715000000123,"err":{"type":"Error","message":"a \\"quoted\\" \\u00e9 thing","stack":"Error: x\\n    at y (z.js:1:2)","aggregateErrors":[{"a":1}]},"msg":"x"}',
+    '{"msg":"tab\\there","path":"C:\\\\dir","nested":{"s":"}{][\\"","n":[1,2,{"x":null}]},"t":true,"f":false,"z":null}',
+    '{"level":"warn","time":"2024-05-06T07:08:09.123456789Z","neg":-1.5e-7,"empty":{},"arr":[]}',
+    '{"time":1715000000,"level":35,"unicode":"日本 🎉","obj":{"k":"v"}}',
+    '{}',
+    // The scanner declines these and the JSON.parse path decides:
+    '{"a":1} trailing',
+    '{"a":1,}',
+    '{ "spaced": 1 }',
+    '{"a":tru}',
+    '{"a":"unterminated}',
+    '{"a":{"b":1}',
+    '{"esc\\"key":1}'
+  ]
+  const accepted = 6
+  it('the scanner takes the lines pino writes and declines the rest', () => {
+    const scan = createScanner(settings())
+    lines.forEach((line, i) => assert.equal(scan(line) !== undefined, i < accepted, line))
+  })
+  for (const nested of ['json', 'flatten'] as const) {
+    it(`nested: ${nested}`, () => {
+      const s = settings({ nested, labels: levelLabels(PINO_LEVELS, { audit: 35 }) })
+      const fast = createMapper(s)
+      const reference = createMapper(s, { fastPath: false })
+      for (const line of lines) {
+        const a = fast(line)
+        const b = reference(line)
+        assert.deepEqual(a.time, b.time, line)
+        assert.deepEqual(mapContents(a.contents), mapContents(b.contents), line)
+      }
+    })
+  }
+})
+
+describe('options', () => {
+  it('splits mapping options from producer options and drops what pino adds', () => {
+    const s = splitOptions({ service: 'tls', topicId: 't', nested: 'flatten', levelKey: 'lvl', pinoWillSendConfig: true, $context: {} })
+    assert.deepEqual(s.mapping, { nested: 'flatten', levelKey: 'lvl' })
+    assert.deepEqual(s.producer, { service: 'tls', topicId: 't', closeTimeoutMs: 8000 })
+    assert.equal(s.closeTimeoutMs, 8000)
+  })
+  it('accepts undefined options (pino targets without options)', () => {
+    assert.deepEqual(splitOptions(undefined).mapping, {})
+  })
+  it('rejects bad mapping options naming the option', () => {
+    assert.throws(() => splitOptions({ nested: 'deep' }), /invalid option nested: "deep"; expected 'json' or 'flatten'/)
+    assert.throws(() => splitOptions({ levelKey: '' }), /invalid option levelKey/)
+    assert.throws(() => splitOptions({ customLevels: { audit: 'x' } }), /invalid option customLevels\.audit/)
+    assert.throws(() => splitOptions({ closeTimeoutMs: -5 }), /invalid option closeTimeoutMs/)
+    assert.throws(() => splitOptions('tls'), /invalid option options/)
+  })
+  it('resolves keys from options first, then pino config, then defaults', () => {
+    const fromPino = resolveMapping({}, { messageKey: 'message', errorKey: 'error', levels: { values: { ...PINO_LEVELS, audit: 35 } } })
+    assert.equal(fromPino.messageKey, 'message')
+    assert.equal(fromPino.errorKey, 'error')
+    assert.equal(fromPino.labels[35], 'audit')
+    const fromOptions = resolveMapping({ messageKey: 'm', customLevels: { audit: 36 } }, { messageKey: 'message' })
+    assert.equal(fromOptions.messageKey, 'm')
+    assert.equal(fromOptions.labels[36], 'audit')
+    assert.equal(fromOptions.labels[30], 'info')
+  })
+})
+
+describe('LineStream', () => {
+  function collect (): { stream: LineStream, lines: string[], closed: Array<Error | null> } {
+    const lines: string[] = []
+    const closed: Array<Error | null> = []
+    const stream = new LineStream({
+      line: (text) => { lines.push(text) },
+      flush: async () => {},
+      close: async (err) => { closed.push(err) }
+    })
+    return { stream, lines, closed }
+  }
+
+  it('splits chunks at any boundary, strips CR, skips empty lines, keeps a final partial line', async () => {
+    const { stream, lines, closed } = collect()
+    stream.write('{"a":1}\n{"b"')
+    stream.write(':2}\r\n\n\nx')
+    stream.write('y')
+    stream.write('z\nlast')
+    await new Promise<void>((resolve) => stream.end(resolve))
+    assert.deepEqual(lines, ['{"a":1}', '{"b":2}', 'xyz', 'last'])
+    assert.deepEqual(closed, [null])
+  })
+  it('decodes Buffers with multi-byte characters split across chunks', async () => {
+    const { stream, lines } = collect()
+    const bytes = Buffer.from('{"m":"日本"}\n')
+    stream.write(bytes.subarray(0, 7))
+    stream.write(bytes.subarray(7))
+    await new Promise<void>((resolve) => stream.end(resolve))
+    assert.deepEqual(lines, ['{"m":"日本"}'])
+  })
+  it('write() returns true for a large chunk, so the worker loop never waits', () => {
+    const { stream } = collect()
+    assert.equal(stream.write('{"a":1}\n'.repeat(500_000)), true)
+    stream.destroy()
+  })
+  it('flush() resolves without a callback and calls back with one', async () => {
+    const { stream } = collect()
+    await stream.flush()
+    await new Promise<void>((resolve, reject) => stream.flush((err) => err ? reject(err) : resolve()))
+    stream.destroy()
+  })
+})
+
+describe('CLI flags', () => {
+  it('names flags and env vars from option names', () => {
+    assert.equal(kebab('topicId'), 'topic-id')
+    assert.equal(envName('totalSizeInBytes'), 'LOGSHIP_TOTAL_SIZE_IN_BYTES')
+  })
+  it('reads flags over env vars, with types', () => {
+    const c = parseCli(['--service', 'tls', '--topic-id', 't1', '--linger-ms', '250', '--no-retry-status-codes', '400,404',
+      '--custom-levels', 'audit=35', '--tag', 'env=prod', '--tag', 'app=x', '--tee'],
+    { LOGSHIP_TOPIC_ID: 'ignored', LOGSHIP_REGION: 'cn-beijing', LOGSHIP_ADJUST_SHARD_HASH: 'false' })
+    assert.deepEqual(c.options, {
+      service: 'tls',
+      region: 'cn-beijing',
+      topicId: 't1',
+      adjustShardHash: false,
+      lingerMs: 250,
+      noRetryStatusCodes: [400, 404],
+      customLevels: { audit: 35 },
+      tags: { env: 'prod', app: 'x' }
+    })
+    assert.equal(c.tee, true)
+  })
+  it('rejects unknown flags and bad values', () => {
+    assert.throws(() => parseCli(['--nope'], {}), /invalid option arguments/)
+    assert.throws(() => parseCli(['--linger-ms', 'soon'], {}), /invalid option lingerMs: "soon"/)
+    assert.throws(() => parseCli(['--tag', 'novalue'], {}), /invalid option tag/)
+  })
+})
