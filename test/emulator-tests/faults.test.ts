@@ -53,6 +53,17 @@ describe('faults', () => {
     assert.equal(em.stats().faultsInjected.drop, 1)
   })
 
+  it('drop afterStore: the request is stored, then the socket is destroyed without an answer', async () => {
+    em.inject({ kind: 'drop', service: 'tls', afterStore: true })
+    await assert.rejects(sendTls(em.url), (e: NodeJS.ErrnoException) => e.code === 'ECONNRESET' || /socket hang up/.test(e.message))
+    const stored = em.logs().length
+    assert.ok(stored > 0, 'the dropped request was stored')
+    assert.equal((await sendTls(em.url)).status, 200)
+    assert.equal(em.logs().length, 2 * stored, 'the same request sent again is stored again')
+    assert.equal(em.stats().faultsInjected.drop, 1)
+    assert.throws(() => em.inject({ kind: 'drop', afterStore: 'yes' } as never), /afterStore must be true or false/)
+  })
+
   it('throttle: 429 ExceedQPSLimit (TLS) and 403 WriteQuotaExceed (SLS) above the rate', async () => {
     em.inject({ kind: 'throttle', ratePerSec: 3, durationMs: 5000 })
     const tls = []

@@ -14,8 +14,11 @@ export type FaultSpec = FaultTarget & (
   | { kind: 'error', status: number, code: string, message?: string, count?: number }
   /** Add `ms` before processing the next `count` requests (default: every request). */
   | { kind: 'latency', ms: number, count?: number }
-  /** Read the body, then destroy the socket without any response. */
-  | { kind: 'drop', count?: number }
+  /**
+   * Read the body, then destroy the socket without any response. With `afterStore` the request is
+   * first processed and (if accepted) stored, so the client loses a response to a stored batch.
+   */
+  | { kind: 'drop', count?: number, afterStore?: boolean }
   /** Above `ratePerSec` requests per second answer the service's throttle error. */
   | { kind: 'throttle', ratePerSec: number, durationMs?: number, status?: number, code?: string }
   /** For `durationMs` every request answers 503 (mode 'status') or has its connection reset (mode 'reset'). */
@@ -45,7 +48,7 @@ export interface RequestTarget {
 
 export type FaultAction =
   | { type: 'error', status: number, code?: string, message: string, kind: FaultKind }
-  | { type: 'drop' }
+  | { type: 'drop', afterStore: boolean }
   | { type: 'reset' }
 
 export interface FaultDecision {
@@ -67,6 +70,7 @@ export function validateFault (spec: FaultSpec): FaultSpec {
   switch (spec.kind) {
     case 'error': num(spec.status, 'status'); if (typeof spec.code !== 'string') throw new TypeError('fault error: code must be a string'); break
     case 'latency': case 'hold': num(spec.ms, 'ms'); break
+    case 'drop': if (spec.afterStore !== undefined && typeof spec.afterStore !== 'boolean') throw new TypeError('fault drop: afterStore must be true or false'); break
     case 'throttle': num(spec.ratePerSec, 'ratePerSec'); if (spec.durationMs !== undefined) num(spec.durationMs, 'durationMs'); break
     case 'outage': num(spec.durationMs, 'durationMs'); if (spec.mode !== undefined && spec.mode !== 'status' && spec.mode !== 'reset') throw new TypeError('fault outage: mode must be status or reset'); break
   }
@@ -181,7 +185,7 @@ export class Faults {
       }
       if (s.kind === 'drop' && f.remaining > 0) {
         this.use(f)
-        d.action = { type: 'drop' }
+        d.action = { type: 'drop', afterStore: s.afterStore === true }
         break
       }
     }

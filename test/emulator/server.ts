@@ -198,7 +198,7 @@ class EmulatorImpl implements Emulator {
       req.socket.resetAndDestroy()
       return
     }
-    if (action?.type === 'drop') {
+    if (action?.type === 'drop' && !action.afterStore) {
       req.socket.destroy()
       return
     }
@@ -215,6 +215,11 @@ class EmulatorImpl implements Emulator {
       return
     }
     this.store.accept(outcome.record, outcome.logs)
+    if (action?.type === 'drop') {
+      // afterStore: the batch is stored, but the client never learns it (a lost response).
+      req.socket.destroy()
+      return
+    }
     if (decision.holdMs > 0) await this.sleep(decision.holdMs)
     if (res.destroyed) return
     res.writeHead(200, { 'Content-Length': 0, [service === 'tls' ? 'X-Tls-Requestid' : 'x-log-requestid']: requestId })

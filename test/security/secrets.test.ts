@@ -1,0 +1,239 @@
+/**
+ * Secrets never appear anywhere. Recognisable credentials are used on every error path we can
+ * provoke (bad signature, unknown key id, expired token, connection refused, timeout, certificate
+ * failure, DNS failure, a server that echoes them, a credentials provider whose error quotes them,
+ * invalid options next to them, winston and pino apps in child processes), and every event,
+ * callback Result, thrown error, close summary, stats object, util.inspect of the producer, process
+ * warning, and this process's and the children's stdout and stderr are scanned for all three.
+ * The key id is scrubbed too: services echo it ("access key id … does not exist").
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { inspect } from 'node:util'
+import { createProducer, type Credentials, type ProducerOptions, type Result } from '@logship/producer'
+import { startEmulator, type Emulator } from '../emulator/index.js'
+import { closedPort, options, record, SERVICES, sleep, type Service } from '../reliability/helpers.js'
+
+const AKID = 'AKID-SENTINEL-123'
+const SECRET = 'SECRET-SENTINEL-456'
+const TOKEN = 'TOKEN-SENTINEL-789'
+const SENTINELS = [AKID, SECRET, TOKEN]
+const CREDS = { accessKeyId: AKID, accessKeySecret: SECRET, securityToken: TOKEN }
+
+/** Everything an app could print: JSON (Errors with name, message, stack, cause and own props) and inspect. */
+function dump (value: unknown): string {
+  let json: string
+  try {
+    json = JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return String(v)
+      if (v instanceof Error) return { ...v, name: v.name, message: v.message, stack: v.stack, cause: v.cause }
+      return v
+    }) ?? ''
+  } catch (error) {
+    json = `(not JSON: ${String(error)})`
+  }
+  return json + '\n' + inspect(value, { depth: Infinity, showHidden: true })
+}
+
+const captured: Array<{ where: string, text: string }> = []
+function collect (where: string, value: unknown): void {
+  captured.push({ where, text: typeof value === 'string' ? value : dump(value) })
+}
+function assertClean (prefix = ''): void {
+  for (const { where, text } of captured) {
+    if (!where.startsWith(prefix)) continue
+    for (const s of SENTINELS) {
+      const at = text.indexOf(s)
+      assert.equal(at, -1, `${where} shows ${s}: …${text.slice(Math.max(0, at - 200), at + 50)}…`)
+    }
+  }
+}
+
+// This process's own output and warnings, for the whole file.
+const writes = { out: process.stdout.write, err: process.stderr.write }
+before(() => {
+  process.stdout.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) { collect('stdout', String(chunk)); return (writes.out as any).call(this, chunk, ...rest) } as typeof process.stdout.write
+  process.stderr.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) { collect('stderr', String(chunk)); return (writes.err as any).call(this, chunk, ...rest) } as typeof process.stderr.write
+  process.on('warning', (w) => collect('warning', w))
+})
+after(() => {
+  process.stdout.write = writes.out
+  process.stderr.write = writes.err
+})
+
+const cert = readFileSync(new URL('../fixtures/wire-selfsigned-cert.pem', import.meta.url))
+const key = readFileSync(new URL('../fixtures/wire-selfsigned-key.pem', import.meta.url))
+
+let badSignature: Emulator // knows the key id with another secret
+let unknownKey: Emulator // does not know the key id
+let expired: Emulator // the token has expired
+let ok: Emulator // accepts the credentials
+let https: Emulator // self-signed certificate
+before(async () => {
+  badSignature = await startEmulator({ credentials: [{ ...CREDS, accessKeySecret: 'a-different-secret' }] })
+  unknownKey = await startEmulator({})
+  expired = await startEmulator({ credentials: [{ ...CREDS, expiresAt: Date.now() - 60_000 }] })
+  ok = await startEmulator({ credentials: [{ ...CREDS }] })
+  https = await startEmulator({ credentials: [{ ...CREDS }], tlsKey: key, tlsCert: cert })
+})
+after(async () => {
+  for (const em of [badSignature, unknownKey, expired, ok, https]) await em.close()
+})
+
+/** Runs 5 records through a producer with the sentinel credentials; collects everything observable. */
+async function provoke (where: string, o: ProducerOptions): Promise<Result[]> {
+  const results: Result[] = []
+  let producer
+  try {
+    producer = createProducer(o)
+  } catch (error) {
+    collect(`${where}: thrown`, error)
+    throw error
+  }
+  for (const name of ['delivered', 'failed', 'retry', 'drop'] as const) producer.on(name, (e: unknown) => collect(`${where}: ${name} event`, e))
+  for (let i = 0; i < 5; i++) producer.send(record(`s${i}`, 10), { callback: (r) => { results.push(r); collect(`${where}: Result`, r) } })
+  try {
+    await producer.sendAsync({ contents: { id: 'async' } })
+  } catch (error) {
+    collect(`${where}: sendAsync`, error)
+  }
+  await producer.flush()
+  collect(`${where}: stats`, producer.stats())
+  collect(`${where}: inspect(producer)`, producer)
+  collect(`${where}: JSON.stringify(producer)`, JSON.stringify(producer))
+  collect(`${where}: close summary`, await producer.close({ timeoutMs: 2000 }))
+  try {
+    producer.send(record('late'))
+  } catch (error) {
+    collect(`${where}: send after close`, error)
+  }
+  return results
+}
+
+function opts (service: Service, endpoint: string, extra: Partial<ProducerOptions> = {}): ProducerOptions {
+  return options(service, endpoint, { ...CREDS, retries: 1, ...extra })
+}
+
+for (const service of SERVICES) {
+  describe(`${service}: secrets on every error path`, () => {
+    const paths: Array<[string, () => Promise<ProducerOptions> | ProducerOptions, RegExp]> = [
+      ['bad signature', () => opts(service, badSignature.url), /Signature(DoesNot|Not)Match/],
+      ['unknown access key id', () => opts(service, unknownKey.url), /InvalidAccessKeyId/],
+      ['expired token', () => opts(service, expired.url), /InvalidSecurityToken|SecurityTokenExpired/],
+      ['connection refused', async () => opts(service, `http://127.0.0.1:${await closedPort()}`), /ECONNREFUSED/],
+      ['request timeout', () => {
+        // undici checks header timeouts on a coarse (about 0.5 s) clock: hold well past it.
+        const o = opts(service, ok.url, { requestTimeoutMs: 150, retries: 0 })
+        ok.inject({ kind: 'hold', ms: 1500, count: 10, ...(service === 'tls' ? { topicId: o.topicId } : { logstore: o.logstore }) })
+        return o
+      }, /LOGSHIP_REQUEST_TIMEOUT/],
+      ['certificate refused', () => opts(service, https.url), /SELF_SIGNED|CERT/],
+      ['DNS failure', () => opts(service, 'http://logship-no-such-host.invalid'), /ENOTFOUND|EAI_AGAIN/],
+      ['a server error that echoes the credentials', () => {
+        const o = opts(service, ok.url, { retries: 0 })
+        ok.inject({ kind: 'error', status: 500, code: 'InternalError', count: 10, message: `internal error for ${AKID} ${SECRET} ${TOKEN}`, ...(service === 'tls' ? { topicId: o.topicId } : { logstore: o.logstore }) })
+        return o
+      }, /InternalError/]
+    ]
+    for (const [name, make, code] of paths) {
+      it(`${name}: the error names the problem, and no key id, secret or token appears`, async (t) => {
+        const where = `${service}/${name}`
+        const results = await provoke(where, await make())
+        t.diagnostic(`${results[0]?.errorCode}: ${results[0]?.errorMessage.slice(0, 200)}`)
+        assert.equal(results.length, 5)
+        assert.ok(results.every((r) => !r.successful))
+        assert.match(results[0]!.errorCode + ' ' + results[0]!.errorMessage, code)
+        assertClean(where)
+      })
+    }
+
+    it('a credentials provider whose error quotes the credentials: scrubbed', async (t) => {
+      let calls = 0
+      const provider = (): Credentials => {
+        if (calls++ === 0) return { ...CREDS, expiresAt: Date.now() + 200 }
+        throw new Error(`STS refresh failed for ${AKID}/${SECRET} with ${TOKEN}`)
+      }
+      const where = `${service}/provider`
+      const o = opts(service, ok.url, { accessKeyId: provider, accessKeySecret: undefined, securityToken: undefined })
+      const producer = createProducer(o)
+      let first: Result | undefined
+      producer.send(record('p0', 10), { callback: (r) => { first = r } })
+      await producer.flush()
+      assert.equal(first?.successful, true)
+      await sleep(250)
+      producer.on('failed', (e) => collect(`${where}: failed event`, e))
+      producer.on('retry', (e) => collect(`${where}: retry event`, e))
+      let failed: Result | undefined
+      producer.send(record('p1', 10), { callback: (r) => { failed = r; collect(`${where}: Result`, r) } })
+      await producer.close()
+      t.diagnostic(`${failed?.errorCode}: ${failed?.errorMessage}`)
+      assert.equal(failed?.successful, false)
+      assert.equal(failed?.errorCode, 'LOGSHIP_CREDENTIALS_ERROR')
+      assert.match(failed!.errorMessage, /credentials provider failed: Error: STS refresh failed for \[redacted\]\/\[redacted\] with \[redacted\]/)
+      assertClean(where)
+    })
+
+    it('invalid options next to the credentials: the errors name the option, never the credentials', () => {
+      const where = `${service}/options`
+      const bad: Array<Partial<ProducerOptions> & Record<string, unknown>> = [
+        { compression: 'bogus' as never },
+        { endpoint: `https://${AKID}:${SECRET}@example.com` },
+        { accessKeySecret: 12345 as never },
+        { securityToken: { token: TOKEN } as never },
+        { totalSizeInBytes: -1 },
+        { tags: { env: 42 } as never },
+        { maxRetryBackoffMs: 1, baseRetryBackoffMs: 100 }
+      ]
+      for (const extra of bad) {
+        assert.throws(() => createProducer({ ...opts(service, ok.url), ...extra }), (error: Error & { code?: string }) => {
+          collect(`${where}: ${Object.keys(extra).join(',')}`, error)
+          return error.code === 'LOGSHIP_INVALID_OPTION'
+        })
+      }
+      assertClean(where)
+    })
+  })
+}
+
+describe('adapters in child processes', () => {
+  const CHILD = fileURLToPath(new URL('./fixtures/secret-child.mjs', import.meta.url))
+  function run (mode: string, o: ProducerOptions): Promise<{ code: number | null, out: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CHILD, mode], { env: { ...process.env, LOGSHIP_TEST_OPTIONS: JSON.stringify(o) }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+      child.on('error', reject)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }) })
+    })
+  }
+
+  // One app per adapter mode, all at once (each spends most of its time starting up). The service
+  // does not know the key id and echoes it in its error message.
+  const MODES: Array<[string, Service]> = [['winston-worker', 'tls'], ['winston-in-process', 'sls'], ['pino-in-process', 'tls'], ['pino-worker', 'sls']]
+  const all = new Map<string, Promise<{ code: number | null, out: string }>>()
+  before(() => {
+    for (const [mode, service] of MODES) all.set(mode, run(mode, opts(service, unknownKey.url, { closeTimeoutMs: 8000 })))
+  })
+  for (const [mode] of MODES) {
+    it(`${mode}: stdout and stderr of an app whose credentials are refused show no key id, secret or token`, async (t) => {
+      const r = await all.get(mode)!
+      collect(`${mode}/output`, r.out)
+      t.diagnostic(`exit code ${r.code}, ${r.out.length} bytes of output scanned`)
+      assert.match(r.out, /InvalidAccessKeyId/, 'the failure was reported')
+      assert.match(r.out, /\[redacted\]/, 'the echoed key id was scrubbed')
+      assertClean(`${mode}/`)
+    })
+  }
+})
+
+it('nothing in this process\'s stdout, stderr or process warnings', () => {
+  assert.ok(captured.length > 0)
+  assertClean('stdout')
+  assertClean('stderr')
+  assertClean('warning')
+})
