@@ -1,0 +1,144 @@
+/**
+ * The engine's internal observation seam, and the plain-data form of its observations that crosses
+ * a worker boundary. Metrics (prometheus.ts) attach an observer to a producer in the same thread;
+ * the pino and winston workers attach a MetricsForwarder and post its messages to the main thread,
+ * where registerMetrics() applies them. Observers exist only while someone observes: the engine
+ * checks one array length per batch, per request and per drop, and nothing per record sent.
+ */
+import type { LogshipError } from '../errors.js'
+import type { DestinationInfo, DropReason, ProducerStats, ServiceName } from '../types.js'
+
+/** Key of the engine method that attaches an observer; not part of the public API. */
+export const kObserve = Symbol.for('logship.producer.observe')
+/** Key of the engine's identity getter. */
+export const kIdentity = Symbol.for('logship.producer.identity')
+
+export type SettleResult = 'delivered' | 'failed' | 'abandoned'
+export type RetryReason = 'throttled' | 'server_error' | 'timeout' | 'network' | 'credentials' | 'other'
+
+export interface ProducerIdentity {
+  name: string
+  service: ServiceName
+  /** Label of the producer's configured destination: TLS topic id, SLS `project/logstore`. */
+  destination: string
+}
+
+export interface ProducerObserver {
+  /** A request finished (requests of batches abandoned meanwhile are not reported). */
+  request (destination: DestinationInfo, status: number, errorCode: string, latencyMs: number, success: boolean): void
+  retry (destination: DestinationInfo, reason: RetryReason): void
+  /** A batch settled; ageMs runs from its first record to now. */
+  settled (destination: DestinationInfo, result: SettleResult, logCount: number, rawBytes: number, ageMs: number): void
+  dropped (reason: DropReason, count: number, bytes: number): void
+}
+
+export interface ObservableProducer {
+  [kObserve] (observer: ProducerObserver): () => void
+  readonly [kIdentity]: ProducerIdentity
+  stats (): ProducerStats
+}
+
+export function isObservable (value: unknown): value is ObservableProducer {
+  return value !== null && typeof value === 'object' && typeof (value as Record<symbol, unknown>)[kObserve] === 'function'
+}
+
+export function destinationLabel (d: DestinationInfo): string {
+  return d.service === 'sls' ? `${d.project ?? ''}/${d.logstore ?? ''}` : d.topicId ?? ''
+}
+
+export function retryReason (error: LogshipError, status: number): RetryReason {
+  switch (error.code) {
+    case 'LOGSHIP_REQUEST_TIMEOUT': return 'timeout'
+    case 'LOGSHIP_NETWORK_ERROR': return 'network'
+    case 'LOGSHIP_CREDENTIALS_ERROR': return 'credentials'
+  }
+  if (status === 429 || status === 403) return 'throttled'
+  if (status >= 500) return 'server_error'
+  return 'other'
+}
+
+/** One observation as plain data: [kind, destination label, …]. */
+export type MetricOp =
+  | readonly ['request', string, number, string, number, boolean]
+  | readonly ['retry', string, RetryReason]
+  | readonly ['settled', string, SettleResult, number, number, number]
+  | readonly ['drop', DropReason, number, number]
+
+/** What a worker posts to the main thread (the `metrics` event of the pino and winston transports). */
+export interface MetricsMessage {
+  v: 1
+  producer: string
+  service: ServiceName
+  destination: string
+  ops: MetricOp[]
+  /** The producer's counters when the message was made (gauges in the main thread). */
+  stats: ProducerStats
+}
+
+export interface MetricsForwarder {
+  /** Posts what is collected now (before a close summary, say). */
+  flush (): void
+  stop (): void
+}
+
+/**
+ * Collects a producer's observations and posts them as one MetricsMessage per turn of the event
+ * loop (drops of the same reason coalesced), a first message with no observations at once, and a
+ * stats-only message every statsIntervalMs while records are pending, so gauges stay current in
+ * the main thread. Used by the adapters, in their workers and in-process alike.
+ */
+export function createMetricsForwarder (producer: unknown, post: (message: MetricsMessage) => void, statsIntervalMs = 1000): MetricsForwarder {
+  if (!isObservable(producer)) throw new TypeError('createMetricsForwarder: not a logship producer')
+  const identity = producer[kIdentity]
+  let ops: MetricOp[] = []
+  let scheduled = false
+  let stopped = false
+  const send = (): void => {
+    scheduled = false
+    if (stopped) return
+    const message: MetricsMessage = { v: 1, producer: identity.name, service: identity.service, destination: identity.destination, ops, stats: producer.stats() }
+    ops = []
+    try {
+      post(message)
+    } catch {
+      // A closed port at exit: nobody is left to tell.
+    }
+  }
+  const push = (op: MetricOp): void => {
+    ops.push(op)
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(send)
+    }
+  }
+  const detach = producer[kObserve]({
+    request: (d, status, code, ms, ok) => push(['request', destinationLabel(d), status, code, ms / 1000, ok]),
+    retry: (d, reason) => push(['retry', destinationLabel(d), reason]),
+    settled: (d, result, n, bytes, ageMs) => push(['settled', destinationLabel(d), result, n, bytes, ageMs / 1000]),
+    dropped: (reason, count, bytes) => {
+      const last = ops[ops.length - 1]
+      if (last !== undefined && last[0] === 'drop' && last[1] === reason) {
+        ops[ops.length - 1] = ['drop', reason, last[2] + count, last[3] + bytes]
+      } else {
+        push(['drop', reason, count, bytes])
+      }
+    }
+  })
+  // Hello: the receiver learns the producer's name (and shows its gauges) before anything happens;
+  // once now for a worker's parent, once after this turn for listeners attached right after creation.
+  send()
+  scheduled = true
+  setImmediate(send)
+  const timer = setInterval(() => {
+    if (!scheduled && producer.stats().pending > 0) send()
+  }, statsIntervalMs)
+  timer.unref()
+  return {
+    flush: () => { if (!stopped) send() },
+    stop: () => {
+      stopped = true
+      clearInterval(timer)
+      detach()
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * registerMetrics() on prom-client, scraped after a run with retries, timeouts, drops, final
+ * failures and abandoned records, every metric checked against the emulator's counters and the
+ * producer's stats(). Two producers share one registry (one of them with a clashing name).
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { Registry } from 'prom-client'
+import { createProducer } from '@logship/producer'
+import { registerMetrics } from '@logship/producer/prometheus'
+import { startEmulator, type Emulator } from '../emulator/index.js'
+import { labelValues, refusals, scrape, tlsOptions, value, waitFor } from './helpers.js'
+
+const METRICS = [
+  'logship_records_total', 'logship_batches_total', 'logship_errors_total', 'logship_retries_total',
+  'logship_request_timeouts_total', 'logship_requests_total', 'logship_pending_records', 'logship_buffered_bytes',
+  'logship_in_flight_requests', 'logship_batch_size_bytes', 'logship_batch_records', 'logship_request_duration_seconds',
+  'logship_delivery_latency_seconds'
+]
+
+describe('prometheus metrics', () => {
+  let emu: Emulator
+  before(async () => { emu = await startEmulator({ port: 0 }) })
+  after(async () => { await emu.close() })
+
+  it('every metric matches the emulator and stats() after retries, a timeout, drops, failures and abandonment', async () => {
+    const registry = new Registry()
+    const optsA = tlsOptions(emu, {
+      name: 'app', retries: 3, baseRetryBackoffMs: 10, maxRetryBackoffMs: 20, requestTimeoutMs: 300,
+      totalSizeInBytes: 4000, diagnostics: { level: 'off' }
+    })
+    const topicA = optsA.topicId
+    const a = createProducer(optsA as any)
+    registerMetrics(a, { registry })
+    const line = (i: number, pad = 40) => ({ contents: { i: String(i), pad: 'x'.repeat(pad) } })
+
+    // Retries: two 503s, then delivered.
+    emu.inject({ kind: 'error', status: 503, code: 'ServiceUnavailable', count: 2, topicId: topicA })
+    for (let i = 0; i < 10; i++) a.send(line(i))
+    await a.flush()
+    // A timeout: the reply is held past requestTimeoutMs (undici checks it at a coarse tick, so well
+    // past); the emulator stored that batch, so it arrives twice.
+    emu.inject({ kind: 'hold', ms: 3000, count: 1, topicId: topicA })
+    for (let i = 0; i < 5; i++) a.send(line(i))
+    await a.flush()
+    // A final failure: 400 is never retried.
+    emu.inject({ kind: 'error', status: 400, code: 'InvalidArgument', count: 1, topicId: topicA })
+    for (let i = 0; i < 3; i++) a.send(line(i))
+    await a.flush()
+    // Drops: a buffer of 4000 bytes, 100 records at once, and one record larger than the whole buffer.
+    for (let i = 0; i < 100; i++) a.send(line(i))
+    a.send(line(0, 5000))
+    // Gauges while records are pending.
+    const during = await scrape(registry)
+    const s = a.stats()
+    assert.ok(s.pending > 0)
+    assert.equal(value(during, 'logship_pending_records', { producer: 'app' }), s.pending)
+    assert.equal(value(during, 'logship_buffered_bytes', { producer: 'app' }), s.bufferedBytes)
+    await a.flush()
+    await a.close()
+
+    // Producer B, same registry, same name: labelled app#2. Its batch waits for a retry and is destroyed.
+    const optsB = tlsOptions(emu, { name: 'app', baseRetryBackoffMs: 5000, maxRetryBackoffMs: 5000, diagnostics: { level: 'off' } })
+    const b = createProducer(optsB as any)
+    registerMetrics(b, { registry })
+    emu.inject({ kind: 'error', status: 503, code: 'ServiceUnavailable', count: 1, topicId: optsB.topicId })
+    for (let i = 0; i < 4; i++) b.send(line(i))
+    void b.flush()
+    await waitFor(() => b.stats().retried === 1, 5000, 'the retry of B')
+    b.destroy()
+
+    const m = await scrape(registry)
+    assert.deepEqual(m.map((x) => x.name).sort(), [...METRICS].sort(), 'exactly the documented metrics')
+    assert.deepEqual(labelValues(m, 'logship_records_total', 'producer'), ['app', 'app#2'])
+    assert.deepEqual(labelValues(m, 'logship_records_total', 'destination'), [topicA, optsB.topicId].sort())
+    assert.deepEqual(labelValues(m, 'logship_records_total', 'service'), ['tls'])
+
+    // Producer A against the emulator.
+    const sa = a.stats()
+    const A = { producer: 'app' }
+    const refusedA = refusals(emu, topicA)
+    const acceptedRequestsA = emu.requests({ topicId: topicA }).length
+    assert.equal(sa.delivered + sa.failed + sa.dropped, 10 + 5 + 3 + 101)
+    assert.equal(value(m, 'logship_records_total', { ...A, result: 'delivered' }), sa.delivered)
+    assert.equal(emu.logs({ topicId: topicA }).length, sa.delivered + 5, 'the held batch was stored twice')
+    assert.equal(value(m, 'logship_records_total', { ...A, result: 'failed' }), 3)
+    assert.equal(sa.failed, 3)
+    assert.ok(sa.dropped > 10, `dropped ${sa.dropped}`)
+    assert.equal(value(m, 'logship_records_total', { ...A, result: 'dropped' }), sa.dropped)
+    assert.equal(value(m, 'logship_records_total', { ...A, result: 'abandoned' }), 0)
+    assert.deepEqual(refusedA.byCode, { ServiceUnavailable: 2, InvalidArgument: 1 })
+    assert.equal(value(m, 'logship_errors_total', { ...A, code: 'ServiceUnavailable' }), refusedA.byCode.ServiceUnavailable)
+    assert.equal(value(m, 'logship_errors_total', { ...A, code: 'InvalidArgument' }), refusedA.byCode.InvalidArgument)
+    assert.equal(value(m, 'logship_errors_total', { ...A, code: 'LOGSHIP_REQUEST_TIMEOUT' }), 1)
+    assert.equal(value(m, 'logship_errors_total', A), refusedA.total + 1)
+    assert.equal(value(m, 'logship_request_timeouts_total', A), 1)
+    assert.equal(value(m, 'logship_retries_total', { ...A, reason: 'server_error' }), 2)
+    assert.equal(value(m, 'logship_retries_total', { ...A, reason: 'timeout' }), 1)
+    assert.equal(value(m, 'logship_retries_total', A), sa.retried)
+    assert.equal(value(m, 'logship_requests_total', { ...A, status: '200' }), acceptedRequestsA - 1, 'the held one timed out')
+    assert.equal(value(m, 'logship_requests_total', { ...A, status: '503' }), refusedA.byStatus[503])
+    assert.equal(value(m, 'logship_requests_total', { ...A, status: '400' }), refusedA.byStatus[400])
+    assert.equal(value(m, 'logship_requests_total', { ...A, status: 'none' }), 1)
+    assert.equal(value(m, 'logship_requests_total', A), sa.requests)
+    assert.equal(value(m, 'logship_requests_total', A), acceptedRequestsA + refusedA.total)
+    const batchesA = value(m, 'logship_batches_total', A)
+    assert.equal(batchesA, sa.batchesSent)
+    assert.equal(value(m, 'logship_batches_total', { ...A, result: 'failed' }), 1)
+    assert.equal(value(m, 'logship_batch_records_count', A), batchesA)
+    assert.equal(value(m, 'logship_batch_records_sum', A), sa.delivered + sa.failed)
+    assert.equal(value(m, 'logship_batch_size_bytes_count', A), batchesA)
+    // The delivered batches' body sizes are what the emulator decompressed (the held batch counted once).
+    const held = emu.requests({ topicId: topicA }).filter((r) => r.logCount === 5)[0]
+    const deliveredBytes = emu.requests({ topicId: topicA }).reduce((n, r) => n + r.rawBytes, 0) - held.rawBytes
+    const failedBytes = value(m, 'logship_batch_size_bytes_sum', A) - deliveredBytes
+    assert.ok(failedBytes > 3 * 40 && failedBytes < 3 * 200, `the failed batch of 3 records: ${failedBytes} bytes`)
+    assert.equal(value(m, 'logship_request_duration_seconds_count', A), sa.requests)
+    assert.ok(value(m, 'logship_request_duration_seconds_sum', A) >= 0.3, 'the timed-out request lasted requestTimeoutMs')
+    assert.equal(value(m, 'logship_delivery_latency_seconds_count', A), value(m, 'logship_batches_total', { ...A, result: 'delivered' }))
+    assert.ok(value(m, 'logship_delivery_latency_seconds_sum', A) > 0)
+    for (const gauge of ['logship_pending_records', 'logship_buffered_bytes', 'logship_in_flight_requests']) {
+      assert.equal(value(m, gauge, A), 0, gauge)
+    }
+
+    // Producer B: abandoned while waiting for its retry.
+    const sb = b.stats()
+    const B = { producer: 'app#2' }
+    assert.equal(sb.abandoned, 4)
+    assert.equal(value(m, 'logship_records_total', { ...B, result: 'abandoned' }), 4)
+    assert.equal(value(m, 'logship_records_total', { ...B, result: 'delivered' }), 0)
+    assert.equal(value(m, 'logship_batches_total', { ...B, result: 'abandoned' }), 1)
+    assert.equal(value(m, 'logship_errors_total', { ...B, code: 'ServiceUnavailable' }), refusals(emu, optsB.topicId).byCode.ServiceUnavailable)
+    assert.equal(value(m, 'logship_retries_total', { ...B, reason: 'server_error' }), 1)
+    assert.equal(value(m, 'logship_requests_total', B), sb.requests)
+    assert.equal(value(m, 'logship_delivery_latency_seconds_count', B), 0)
+
+    const text = await registry.metrics()
+    assert.match(text, new RegExp(`logship_records_total\\{producer="app",service="tls",destination="${topicA}",result="delivered"\\} ${sa.delivered}\\n`))
+  })
+
+  it('registers once per registry: more producers, a prefix, unregister, and a cleared registry', async () => {
+    const registry = new Registry()
+    const p1 = createProducer(tlsOptions(emu, { diagnostics: { level: 'off' } }) as any)
+    const p2 = createProducer(tlsOptions(emu, { name: 'second', diagnostics: { level: 'off' } }) as any)
+    const r1 = registerMetrics(p1, { registry })
+    registerMetrics(p2, { registry })
+    registerMetrics(p2, { registry, prefix: 'other_' })
+    p1.send({ contents: { a: '1' } })
+    let m = await scrape(registry)
+    assert.equal(value(m, 'logship_pending_records', { producer: p1.name }), 1)
+    assert.match(p1.name, /^tls:topic-/)
+    assert.equal(value(m, 'other_records_total', { producer: 'second', result: 'delivered' }), 0)
+    r1.unregister()
+    r1.unregister()
+    m = await scrape(registry)
+    assert.deepEqual(labelValues(m, 'logship_pending_records', 'producer'), ['second'])
+    registry.clear()
+    registerMetrics(p1, { registry })
+    await p1.close()
+    await p2.close()
+    m = await scrape(registry)
+    assert.equal(value(m, 'logship_records_total', { producer: p1.name, result: 'delivered' }), 1)
+    assert.throws(() => registerMetrics({}, { registry }), /expected a logship producer/)
+  })
+})
