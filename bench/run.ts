@@ -1,0 +1,212 @@
+/**
+ * pnpm bench: every scenario in its own process against the loopback emulator (started here, in
+ * counting mode), several rounds with the scenarios interleaved (round 1 of each, then round 2 …)
+ * so that a noisy machine slows all of them alike and the ratios hold; one table of medians with
+ * each target beside its measurement, and the machine it ran on.
+ *
+ *   pnpm bench [--quick] [--runs N] [--only id,id] [--json file]
+ *   pnpm bench --from bench/dist/last-run.json     (prints the table of a recorded run again)
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { BENCH_DIR, DIST_DIR, buildScenarios } from './lib/build.js'
+import { emulatorStats, startEmulator, type EmulatorHandle } from './lib/emulator.js'
+import { machineInfo } from './lib/machine.js'
+import { fmt, median, range } from './lib/stats.js'
+import { table } from './lib/table.js'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    json: { type: 'string' },
+    from: { type: 'string' }
+  }
+})
+const recorded = values.from === undefined ? undefined : JSON.parse(readFileSync(values.from, 'utf8')) as { machine: string, date: string, quick: boolean, runs: number, command?: string, results: Record<string, Array<Record<string, any>>> }
+const quick = recorded?.quick ?? values.quick === true
+const runs = recorded?.runs ?? Number(values.runs ?? (quick ? 2 : 3))
+const only = values.only === undefined ? undefined : new Set(values.only.split(','))
+
+type Result = Record<string, any>
+interface Scenario {
+  id: string
+  script: string
+  args: string[]
+  https?: boolean
+  /** Long scenarios run once unless --runs is given. */
+  heavy?: boolean
+  /** Records the emulator must have accepted for the run to count as all delivered. */
+  expect?: (r: Result) => number
+}
+
+const q = <T>(full: T, short: T): T => (quick ? short : full)
+const n = {
+  producer: q(200_000, 50_000),
+  straight: q(100_000, 30_000),
+  volc: q(3_000, 1_000),
+  pino: q(1_000_000, 200_000),
+  winston: q(200_000, 50_000),
+  latencySec: q(10, 4),
+  scale: q([10_000, 100_000, 1_000_000], [10_000, 100_000, 300_000]),
+  burst: q(2_000_000, 500_000),
+  outage: q({ rate: 50_000, seconds: 70, at: 2, outage: 60 }, { rate: 20_000, seconds: 14, at: 2, outage: 10 })
+}
+const records = (r: Result): number => r.records + (r.warmupRecords ?? 0)
+
+const scenarios: Scenario[] = [
+  { id: 'producer-tls', script: 'producer', args: ['--service', 'tls', '--records', `${n.producer}`], expect: records },
+  { id: 'producer-sls', script: 'producer', args: ['--service', 'sls', '--records', `${n.producer}`], expect: records },
+  { id: 'straightforward', script: 'straightforward', args: ['--records', `${n.straight}`], expect: records },
+  { id: 'volc-official', script: 'volc-official', args: ['--records', `${n.volc}`], https: true, expect: records },
+  { id: 'pino-noop', script: 'pino', args: ['--mode', 'noop', '--records', `${n.pino}`] },
+  { id: 'pino-logship', script: 'pino', args: ['--mode', 'logship', '--records', `${n.pino}`], expect: records },
+  { id: 'pino-abstract', script: 'pino', args: ['--mode', 'abstract', '--records', `${n.pino}`], expect: records },
+  { id: 'winston-noop', script: 'winston', args: ['--mode', 'noop', '--records', `${n.winston}`] },
+  { id: 'winston-logship', script: 'winston', args: ['--mode', 'logship', '--records', `${n.winston}`], expect: records },
+  { id: 'latency', script: 'latency', args: ['--rate', '10000', '--seconds', `${n.latencySec}`], expect: records },
+  ...n.scale.map((count): Scenario => ({ id: `scale-${count}`, script: 'producer', args: ['--service', 'tls', '--records', `${count}`], heavy: count >= 1_000_000, expect: records })),
+  { id: 'burst', script: 'producer', args: ['--service', 'tls', '--records', `${n.burst}`], heavy: true, expect: records },
+  {
+    id: 'outage',
+    script: 'outage',
+    args: ['--rate', `${n.outage.rate}`, '--seconds', `${n.outage.seconds}`, '--outage-at', `${n.outage.at}`, '--outage', `${n.outage.outage}`],
+    heavy: true,
+    expect: (r: Result) => r.delivered
+  }
+].filter((s) => only === undefined || only.has(s.id) || only.has(s.script))
+
+function runScenario (s: Scenario, emulator: EmulatorHandle): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env }
+    if (s.https === true && emulator.caFile !== undefined) env.NODE_EXTRA_CA_CERTS = emulator.caFile
+    const child = spawn(process.execPath, [join(DIST_DIR, 'scenarios', `${s.script}.mjs`), '--url', emulator.url, ...s.args], { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '))
+      if (code !== 0 || line === undefined) reject(new Error(`${s.id} exited with ${code}: ${out.slice(-500)}`))
+      else resolve(JSON.parse(line.slice(7)) as Result)
+    })
+  })
+}
+
+const machine = recorded?.machine ?? machineInfo()
+const started = recorded === undefined ? new Date() : new Date(recorded.date)
+const command = recorded?.command ?? `pnpm bench${process.argv.slice(2).length > 0 ? ' ' + process.argv.slice(2).join(' ') : ''}`
+const results = new Map<string, Result[]>(scenarios.map((s) => [s.id, recorded?.results[s.id] ?? []]))
+if (recorded === undefined) await runAll()
+
+async function runAll (): Promise<void> {
+await buildScenarios()
+console.log(`logship bench${quick ? ' --quick' : ''}: ${scenarios.length} scenarios, ${runs} rounds (long ones once)\n${machine}\n`)
+const http = await startEmulator()
+const https = scenarios.some((s) => s.https === true) ? await startEmulator({ https: true }) : undefined
+try {
+  for (let round = 1; round <= runs; round++) {
+    for (const s of scenarios) {
+      if (s.heavy === true && values.runs === undefined && round > 1) continue
+      const emulator = s.https === true ? https! : http
+      const before = await emulatorStats(emulator.url, emulator.caFile)
+      const t0 = performance.now()
+      const r = await runScenario(s, emulator)
+      const after = await emulatorStats(emulator.url, emulator.caFile)
+      r.emulatorAccepted = after.acceptedLogs - before.acceptedLogs
+      r.allDelivered = s.expect === undefined ? null : r.emulatorAccepted === s.expect(r)
+      results.get(s.id)!.push(r)
+      console.log(`round ${round} ${s.id.padEnd(16)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${summaryOf(s.id, r)}`)
+    }
+  }
+} finally {
+  await http.stop()
+  await https?.stop()
+}
+}
+
+function summaryOf (id: string, r: Result): string {
+  const parts: string[] = []
+  for (const k of ['cpuUsPerRecord', 'mainUsPerRecord', 'mainCpuUsPerRecord', 'p99Ms', 'peakRssMiB', 'allDelivered']) if (k in r) parts.push(`${k}=${typeof r[k] === 'number' ? fmt(r[k]) : r[k]}`)
+  return parts.join(' ') + (id === 'outage' ? ` accounted=${r.accounted}` : '')
+}
+
+// ---- the table ----
+const med = (id: string, key: string): number => median((results.get(id) ?? []).map((r) => r[key]))
+const spread = (id: string, key: string): string => {
+  const [lo, hi] = range((results.get(id) ?? []).map((r) => r[key]))
+  const count = (results.get(id) ?? []).length
+  return count <= 1 ? `1 run` : `${fmt(lo)}–${fmt(hi)} (${count})`
+}
+const has = (id: string): boolean => (results.get(id)?.length ?? 0) > 0
+const delivered = (id: string): string => {
+  const rs = results.get(id) ?? []
+  if (rs.length === 0 || rs[0].allDelivered === null) return ''
+  return rs.every((r) => r.allDelivered === true) ? 'all delivered' : 'NOT all delivered'
+}
+const verdict = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? 'met' : 'NOT met')
+
+const rows: string[][] = []
+function row (scenario: string, metric: string, value: number, id: string, key: string, target: string, ok?: boolean, note = ''): void {
+  rows.push([scenario, metric, fmt(value), spread(id, key), target, verdict(ok), [delivered(id), note].filter(Boolean).join('; ')])
+}
+
+const straight = med('straightforward', 'cpuUsPerRecord')
+for (const svc of ['tls', 'sls']) {
+  const id = `producer-${svc}`
+  if (!has(id)) continue
+  const v = med(id, 'cpuUsPerRecord')
+  const scaled = has('straightforward') ? ` ≙ ${fmt(v / straight * 11.6)} µs on the reference machine (scaled by the straightforward client: 11.6 µs there)` : ''
+  row(`producer ${svc.toUpperCase()} lz4 signed, ${fmt(n.producer)} rec`, 'CPU µs/record (process, incl. building)', v, id, 'cpuUsPerRecord', '≤ 2.5', v <= 2.5, `${fmt(med(id, 'recordsPerCpuSec'))} rec/CPU-s; of it main thread ${fmt(med(id, 'mainCpuUsPerRecord'))} µs${scaled}`)
+  row('', 'wall records/s (emulator-bound)', med(id, 'recordsPerSec'), id, 'recordsPerSec', '', undefined, `p50/p99 send→accepted ${fmt(med(id, 'latencyP50Ms'))}/${fmt(med(id, 'latencyP99Ms'))} ms (buffer full: the emulator is slower)`)
+  row('', 'peak RSS MiB', med(id, 'peakRssMiB'), id, 'peakRssMiB', `≤ ${fmt(med(id, 'limitMiB'))}`, med(id, 'peakRssMiB') <= med(id, 'limitMiB'))
+}
+rows.push(['Aliyun Go producer (REFERENCE, not measured here)', 'CPU µs/record incl. building', '3.5', '', '', '', '~280k rec/CPU-s; 2.5 µs net; peak RSS ~950 MiB at 1M records with a 100 MiB limit'])
+if (has('straightforward')) row(`straightforward client (protobufjs, no compression), ${fmt(n.straight)} rec`, 'CPU µs/record', straight, 'straightforward', 'cpuUsPerRecord', 'reference 11.6', undefined, `peak RSS ${fmt(med('straightforward', 'peakRssMiB'))} MiB`)
+if (has('volc-official')) row(`@volcengine/openapi TLS Producer (https), ${fmt(n.volc)} rec`, 'CPU µs/record', med('volc-official', 'cpuUsPerRecord'), 'volc-official', 'cpuUsPerRecord', 'reference ~1,600', undefined, `${fmt(med('volc-official', 'recordsPerSec'))} rec/s; peak RSS ${fmt(med('volc-official', 'peakRssMiB'))} MiB`)
+if (has('pino-noop')) {
+  const base = med('pino-noop', 'mainUsPerRecord')
+  row(`pino → no-op stream, ${fmt(n.pino)} rec`, 'main-thread µs/record (loop wall)', base, 'pino-noop', 'mainUsPerRecord', 'yardstick (1.0×)', undefined, `main CPU ${fmt(med('pino-noop', 'mainCpuUsPerRecord'))} µs`)
+  for (const [id, label, target] of [['pino-logship', '@logship/pino (worker)', 1.25], ['pino-abstract', 'pino-abstract-transport, default parsing', undefined]] as const) {
+    if (!has(id)) continue
+    const v = med(id, 'mainUsPerRecord')
+    row(`pino → ${label}`, 'main-thread µs/record (loop wall)', v, id, 'mainUsPerRecord', target === undefined ? 'reference ~2.0×' : '≤ 1.25× no-op', target === undefined ? undefined : v / base <= target, `${fmt(v / base)}× no-op; main CPU ${fmt(med(id, 'mainCpuUsPerRecord'))} µs`)
+    const cap = med(id, 'workerCapacityLinesPerSec')
+    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', id === 'pino-logship' ? '≥ 250,000' : '', id === 'pino-logship' ? cap >= 250_000 : undefined, `${fmt(med(id, 'workerCpuUsPerLine'))} µs/line; observed ${fmt(med(id, 'linesPerSec'))} lines/s to delivery (emulator-bound)`)
+  }
+}
+if (has('winston-noop') && has('winston-logship')) {
+  const base = med('winston-noop', 'mainCpuUsPerRecord')
+  const v = med('winston-logship', 'mainCpuUsPerRecord')
+  row(`winston → no-op transport, ${fmt(n.winston)} rec`, 'main-thread CPU µs/record', base, 'winston-noop', 'mainCpuUsPerRecord', 'yardstick')
+  row('winston → LogshipTransport (worker)', 'main-thread CPU µs/record', v, 'winston-logship', 'mainCpuUsPerRecord', '≤ no-op + 1 µs', v - base <= 1, `+${fmt(v - base)} µs over no-op`)
+}
+if (has('latency')) row('latency: 10,000 rec/s, lingerMs 100', 'p99 send→accepted ms', med('latency', 'p99Ms'), 'latency', 'p99Ms', '≤ 125', med('latency', 'p99Ms') <= 125, `p50 ${fmt(med('latency', 'p50Ms'))} ms`)
+const scaleIds = [...n.scale.map((c) => `scale-${c}`), 'burst'].filter(has)
+if (scaleIds.length > 0) {
+  // Superlinear = a larger run costs more per record than a smaller one. Small runs cost more per
+  // record (fixed costs: connections, JIT, close), which is not a step up; so: the largest rise from
+  // any size to any larger size.
+  const values = scaleIds.map((id) => med(id, 'cpuUsPerRecord'))
+  let flat = 0
+  for (let i = 0; i < values.length; i++) for (let j = i + 1; j < values.length; j++) flat = Math.max(flat, values[j] / values[i])
+  for (const id of scaleIds) {
+    const count = results.get(id)![0].records
+    row(`scaling: producer TLS, ${fmt(count)} rec${id === 'burst' ? ' (burst)' : ''}`, 'CPU µs/record', med(id, 'cpuUsPerRecord'), id, 'cpuUsPerRecord', 'flat', id === scaleIds[scaleIds.length - 1] ? flat <= 1.25 : undefined, id === scaleIds[scaleIds.length - 1] ? `largest rise to a larger size ${fmt(flat)}×` : '')
+  }
+  if (has('burst')) row(`memory: ${fmt(n.burst)}-record burst`, 'peak RSS MiB', med('burst', 'peakRssMiB'), 'burst', 'peakRssMiB', `≤ ${fmt(med('burst', 'limitMiB'))}`, med('burst', 'peakRssMiB') <= med('burst', 'limitMiB'))
+}
+if (has('outage')) {
+  const o = results.get('outage')![0]
+  row(`memory: ${n.outage.outage} s outage at ${fmt(n.outage.rate)} rec/s`, 'peak RSS MiB', med('outage', 'peakRssMiB'), 'outage', 'peakRssMiB', `≤ ${fmt(o.limitMiB)}; drains`, med('outage', 'peakRssMiB') <= o.limitMiB && o.accounted === true && o.failed === 0,
+    `sent ${fmt(o.sent)} = delivered ${fmt(o.delivered)} + dropped ${fmt(o.dropped)}: ${o.accounted}; failed ${o.failed}; drained ${fmt(o.drainedAfterOutageMs / 1000)} s after recovery`)
+}
+
+const output = table(['scenario', 'metric', 'median', 'range (runs)', 'target', 'status', 'notes'], rows)
+console.log(`\n${output}\n\nmachine: ${machine}\ndate: ${started.toISOString()}; command: ${command}`)
+if (recorded === undefined) {
+  mkdirSync(DIST_DIR, { recursive: true })
+  const jsonFile = values.json ?? join(DIST_DIR, 'last-run.json')
+  writeFileSync(jsonFile, JSON.stringify({ machine, date: started.toISOString(), quick, runs, command, results: Object.fromEntries(results) }, null, 2))
+}

@@ -1,0 +1,77 @@
+/**
+ * pino, 1,000,000 standard records (`logger.info({ field_0..field_7 }, message)`), three ways:
+ *   --mode noop      pino serialising into a stream that discards everything (the yardstick)
+ *   --mode logship   pino.transport({ target: '@logship/pino' }) (worker thread)
+ *   --mode abstract  the common approach: a worker target built on pino-abstract-transport with its
+ *                    default line parsing (split2 + JSON.parse), sending through @logship/producer
+ * Main-thread time is the logging loop's wall time (what the app waits; pino blocks when the worker
+ * falls behind) and the main thread's own CPU. The worker's cost is the CPU of every other thread
+ * of the process from the first record until everything is delivered (flush), per line.
+ */
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import pino from 'pino'
+import { arg, emit, peakRssMiB, startSpan } from '../lib/measure.js'
+import { producerOptions } from '../lib/producer-options.js'
+import { standardContents } from '../lib/record.js'
+
+const require = createRequire(import.meta.url)
+const url = arg('url', '')
+const mode = arg('mode', 'noop')
+const records = Number(arg('records', '1000000'))
+// The whole run fits the buffer: this measures the pipeline, not drops while the emulator catches up.
+const totalSizeInBytes = Number(arg('total-size', String(1024 * 1024 * 1024)))
+
+function fields (i: number): Record<string, string> {
+  const c = standardContents(i) as unknown as Record<string, string>
+  return { field_0: c.field_0, field_1: c.field_1, field_2: c.field_2, field_3: c.field_3, field_4: c.field_4, field_5: c.field_5, field_6: c.field_6, field_7: c.field_7 }
+}
+
+let stream: any
+if (mode === 'noop') {
+  stream = { write () {} }
+} else {
+  const options = { ...producerOptions('tls', url, `pino-${mode}-${process.pid}`, { totalSizeInBytes }), closeTimeoutMs: 300000 }
+  const target = mode === 'logship' ? require.resolve('@logship/pino') : join(new URL('.', import.meta.url).pathname, '../targets/pino-abstract.mjs')
+  stream = pino.transport({ target, options })
+  // The worker is unref'd: keep the loop alive while it starts.
+  const keepAlive = setInterval(() => {}, 1000)
+  await new Promise((resolve, reject) => { stream.once('ready', resolve); stream.once('error', reject) })
+  clearInterval(keepAlive)
+}
+const logger = pino({}, stream)
+// Warm-up: the same call shape, not measured (and not delivered: a separate logger level filters it).
+{
+  const warm = pino({ level: 'info' }, { write () {} })
+  for (let i = 0; i < 20000; i++) warm.info(fields(i), standardContents(i).message)
+}
+
+const span = startSpan()
+for (let i = 0; i < records; i++) logger.info(fields(i), standardContents(i).message)
+const loop = span()
+let drainMs = loop.wallMs
+let offMainCpuUs = 0
+if (mode !== 'noop') {
+  // Ending the stream closes the worker's producer: it delivers everything, then the worker exits.
+  const keepAlive = setInterval(() => {}, 1000)
+  const closed = new Promise((resolve) => stream.once('close', resolve))
+  stream.end()
+  await closed
+  clearInterval(keepAlive)
+  const all = span()
+  drainMs = all.wallMs
+  offMainCpuUs = all.cpuUs - all.mainCpuUs
+}
+emit({
+  mode,
+  records,
+  loopWallMs: loop.wallMs,
+  loopMainCpuMs: loop.mainCpuUs / 1000,
+  mainUsPerRecord: loop.wallMs * 1000 / records,
+  mainCpuUsPerRecord: loop.mainCpuUs / records,
+  drainMs,
+  linesPerSec: records / (drainMs / 1000),
+  workerCpuUsPerLine: offMainCpuUs / records,
+  workerCapacityLinesPerSec: offMainCpuUs > 0 ? records / (offMainCpuUs / 1e6) : null,
+  peakRssMiB: peakRssMiB()
+})

@@ -1,0 +1,93 @@
+/**
+ * The baseline "straightforward client": what one writes in an afternoon. Records are collected as
+ * objects, each batch of 4096 is encoded with protobufjs reflection (LogGroupList), POSTed with
+ * undici without compression, signed with Volcengine V4 (written here from the public signing
+ * spec), at most 4 requests in flight. CPU is the whole process's, first record to last response.
+ */
+import { createHash, createHmac } from 'node:crypto'
+import protobuf from 'protobufjs'
+import { Pool } from 'undici'
+import { AK, SK } from '../lib/emulator.js'
+import { arg, emit, peakRssMiB, startSpan } from '../lib/measure.js'
+import { standardContents } from '../lib/record.js'
+
+const url = arg('url', '')
+const records = Number(arg('records', '100000'))
+const BATCH = 4096
+const IN_FLIGHT = 4
+const REGION = 'cn-beijing'
+const TOPIC = `bench-straightforward-${process.pid}`
+
+const root = protobuf.parse(`
+syntax = "proto3";
+message LogContent { string Key = 1; string Value = 2; }
+message Log { int64 Time = 1; repeated LogContent Contents = 2; }
+message LogGroup { repeated Log Logs = 1; string Source = 2; string FileName = 4; }
+message LogGroupList { repeated LogGroup LogGroups = 1; }
+`, { keepCase: true }).root
+const LogGroupList = root.lookupType('LogGroupList')
+
+const hmac = (key: string | Buffer, text: string): Buffer => createHmac('sha256', key).update(text).digest()
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
+
+function signedHeaders (host: string, body: Buffer): Record<string, string> {
+  const xDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+  const date = xDate.slice(0, 8)
+  const bodyHash = sha256(body)
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-protobuf',
+    host,
+    'x-content-sha256': bodyHash,
+    'x-date': xDate,
+    'x-tls-apiversion': '0.3.0',
+    'x-tls-bodyrawsize': String(body.length)
+  }
+  const names = Object.keys(headers).sort()
+  const canonical = ['POST', '/PutLogs', `TopicId=${encodeURIComponent(TOPIC)}`, names.map((n) => `${n}:${headers[n]}\n`).join(''), names.join(';'), bodyHash].join('\n')
+  const scope = `${date}/${REGION}/TLS/request`
+  const toSign = ['HMAC-SHA256', xDate, scope, sha256(canonical)].join('\n')
+  const key = hmac(hmac(hmac(hmac(SK, date), REGION), 'TLS'), 'request')
+  headers.authorization = `HMAC-SHA256 Credential=${AK}/${scope}, SignedHeaders=${names.join(';')}, Signature=${createHmac('sha256', key).update(toSign).digest('hex')}`
+  return headers
+}
+
+const span = startSpan()
+const origin = new URL(url)
+const pool = new Pool(origin.origin, { connections: IN_FLIGHT })
+const inFlight = new Set<Promise<void>>()
+let delivered = 0
+let failed = 0
+
+async function post (logs: object[]): Promise<void> {
+  const body = Buffer.from(LogGroupList.encode(LogGroupList.fromObject({ LogGroups: [{ Logs: logs, Source: '10.0.0.7', FileName: 'app.log' }] })).finish())
+  const res = await pool.request({ method: 'POST', path: `/PutLogs?TopicId=${encodeURIComponent(TOPIC)}`, headers: signedHeaders(origin.host, body), body })
+  await res.body.text()
+  if (res.statusCode === 200) delivered += logs.length
+  else failed += logs.length
+}
+
+let batch: object[] = []
+for (let i = 0; i < records; i++) {
+  const c = standardContents(i)
+  batch.push({ Time: Date.now(), Contents: Object.entries(c).map(([Key, Value]) => ({ Key, Value })) })
+  if (batch.length === BATCH || i === records - 1) {
+    const p = post(batch).finally(() => inFlight.delete(p))
+    inFlight.add(p)
+    batch = []
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
+  }
+}
+await Promise.all(inFlight)
+await pool.close()
+const s = span()
+emit({
+  records,
+  delivered,
+  failed,
+  dropped: 0,
+  cpuUsPerRecord: s.cpuUs / records,
+  mainCpuUsPerRecord: s.mainCpuUs / records,
+  recordsPerSec: records / (s.wallMs / 1000),
+  recordsPerCpuSec: records / (s.cpuUs / 1e6),
+  peakRssMiB: peakRssMiB()
+})

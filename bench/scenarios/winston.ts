@@ -1,0 +1,60 @@
+/**
+ * winston, main-thread cost per record: `logger.info(message, { field_0..field_7 })` in a loop,
+ * then `logger.end()` and its 'finish' (for LogshipTransport: everything delivered).
+ *   --mode noop      winston with a transport whose log() does nothing
+ *   --mode logship   winston with LogshipTransport (default worker mode)
+ * Main-thread CPU (schedstat) from the first record to 'finish'; wall and process CPU are reported too.
+ */
+import winston from 'winston'
+import TransportStream from 'winston-transport'
+import { LogshipTransport } from '@logship/winston'
+import { arg, emit, peakRssMiB, startSpan } from '../lib/measure.js'
+import { producerOptions } from '../lib/producer-options.js'
+import { standardContents } from '../lib/record.js'
+
+const url = arg('url', '')
+const mode = arg('mode', 'noop')
+const records = Number(arg('records', '200000'))
+
+class NoopTransport extends TransportStream {
+  override log (_info: unknown, callback: () => void): void {
+    callback()
+  }
+}
+
+function meta (i: number): Record<string, string> {
+  const c = standardContents(i) as unknown as Record<string, string>
+  return { field_0: c.field_0, field_1: c.field_1, field_2: c.field_2, field_3: c.field_3, field_4: c.field_4, field_5: c.field_5, field_6: c.field_6, field_7: c.field_7 }
+}
+
+const transport = mode === 'noop'
+  ? new NoopTransport()
+  : new LogshipTransport({ ...producerOptions('tls', url, `winston-${process.pid}`, { totalSizeInBytes: 1024 * 1024 * 1024 }), closeTimeoutMs: 300000 } as any)
+const logger = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [transport] })
+{
+  // Warm-up of winston's own path, not measured, not delivered.
+  const warm = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [new NoopTransport()] })
+  for (let i = 0; i < 20000; i++) warm.info(standardContents(i).message, meta(i))
+  warm.end()
+}
+
+const span = startSpan()
+for (let i = 0; i < records; i++) logger.info(standardContents(i).message, meta(i))
+const loop = span()
+// logger.end() ends the transports; the transport's 'finish' (LogshipTransport: after delivery) is the end.
+const keepAlive = setInterval(() => {}, 1000)
+const transportDone = new Promise((resolve) => transport.once('finish', resolve))
+logger.end()
+await transportDone
+clearInterval(keepAlive)
+const s = span()
+emit({
+  mode,
+  records,
+  mainCpuUsPerRecord: s.mainCpuUs / records,
+  loopMainCpuUsPerRecord: loop.mainCpuUs / records,
+  cpuUsPerRecord: s.cpuUs / records,
+  wallMs: s.wallMs,
+  stats: mode === 'noop' ? null : (transport as LogshipTransport).stats(),
+  peakRssMiB: peakRssMiB()
+})
