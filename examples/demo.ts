@@ -1,154 +1,190 @@
 // The zero-config demo: `pnpm demo`.
 //
-// With no credentials in the environment it starts the built-in emulator on a free loopback port,
-// ships logs to both services through the producer API for a few seconds at a steady rate, takes
-// the emulator down for a moment in the middle, and prints what the emulator received.
-// With VOLCENGINE_* (plus VOLCENGINE_TLS_TOPIC_ID) or ALIBABA_CLOUD_* (plus ALIBABA_CLOUD_SLS_PROJECT
-// and ALIBABA_CLOUD_SLS_LOGSTORE) set, the same run ships to the real service instead.
-import { createProducer, type Producer, type ProducerOptions, type Result } from '@logship/producer'
-import { startEmulator, type Emulator } from '../test/emulator/index.js'
+// With no credentials in the environment it starts the emulator on a free loopback port (a child
+// process), runs the example app (examples/demo-app.mjs, another child process) that logs through
+// pino (worker), winston and the producer API to both services for a few seconds, makes the
+// emulator answer 503 for a moment in the middle, and prints a summary read back from the
+// emulator: per logger and service, records sent, received, dropped and retried, delivery
+// latency percentiles, and a few records exactly as the service stores them.
+//
+// With VOLCENGINE_* (+ VOLCENGINE_TLS_TOPIC_ID) or ALIBABA_CLOUD_* (+ ALIBABA_CLOUD_SLS_PROJECT,
+// ALIBABA_CLOUD_SLS_LOGSTORE) set, the same app ships to the real service(s) instead.
+//
+// DEMO_RUN_MS (default 6000) sets how long the app logs; DEMO_RATE (default 200) the records per
+// second per logger.
+import { fork } from 'node:child_process'
+import { configuredServices, formatStoredLog, missingVariables, startEmulatorProcess } from './lib/target.mjs'
 
-const RUN_MS = Number(process.env.DEMO_RUN_MS ?? 4000)
-const RATE_PER_SEC = Number(process.env.DEMO_RATE ?? 2000)
-const OUTAGE_MS = 800
-const EMULATOR_AK = 'demo-access-key'
-const EMULATOR_SK = 'demo-secret-key'
+const RUN_MS = Number(process.env.DEMO_RUN_MS ?? 6000)
+const RATE = process.env.DEMO_RATE ?? '200'
+const OUTAGE_AT = 0.35                                 // of the run
+const OUTAGE_MS = Math.round(Math.min(1500, RUN_MS / 4))
+const LOGGERS = ['pino', 'winston', 'producer'] as const
+const AK = 'demo-access-key'
+const SK = 'demo-secret-key'
+const DESTINATIONS = { tls: 'demo-topic', sls: 'demo-project/app-logs' }
 
-interface Target {
-  name: string
-  options: ProducerOptions
-  real: boolean
-}
+type Service = 'tls' | 'sls'
+interface Tally { delivered: number, failed: number, dropped: number, retries: number }
+interface AppReport { type: 'ready' | 'progress' | 'done' | 'note', text?: string, services?: Service[], lingerMs?: number, sent?: Record<string, number>, tallies?: Record<string, Tally> }
+interface StoredLog { service: Service, time: number, timeNs?: number, receivedAt: number, contents: Array<[string, string]>, [key: string]: unknown }
+type Emulator = Awaited<ReturnType<typeof startEmulatorProcess>>
 
-interface Tally {
-  sent: number
-  delivered: number
-  failed: number
-  dropped: number
-  retries: number
-  latenciesMs: number[]
-}
+const t0 = Date.now()
+const elapsed = (): string => `${((Date.now() - t0) / 1000).toFixed(1).padStart(4)} s`
 
 async function main (): Promise<void> {
-  const real = realTargets()
+  const real = configuredServices() as Service[]
+  for (const service of ['tls', 'sls'] as const) {
+    const missing = missingVariables(service)
+    if (missing.length > 0) console.log(`Note: ${service.toUpperCase()} is partly configured (${missing.join(', ')} not set), so it is not used.`)
+  }
+
   let emulator: Emulator | undefined
-  let targets = real
-  if (targets.length === 0) {
-    emulator = await startEmulator({ credentials: [{ accessKeyId: EMULATOR_AK, accessKeySecret: EMULATOR_SK }] })
-    targets = emulatorTargets(emulator.url)
-    console.log(`No credentials in the environment: shipping to the built-in emulator at ${emulator.url}`)
+  const env: NodeJS.ProcessEnv = { ...process.env, DEMO_RUN_MS: String(RUN_MS), DEMO_RATE: RATE }
+  if (real.length > 0) {
+    console.log(`Credentials found: shipping to the REAL service${real.length > 1 ? 's' : ''}: ${real.map(describeReal).join('; ')}.`)
+    console.log('No outage is simulated and nothing is read back (that needs the emulator); the summary counts what the service acknowledged.\n')
   } else {
-    console.log(`Shipping to the real service(s): ${real.map((t) => t.name).join(', ')}`)
+    emulator = await startEmulatorProcess({ accessKeyId: AK, accessKeySecret: SK, keepAlive: true })
+    console.log(`No credentials in the environment: started the logship emulator (a strict local stand-in for both services) at ${emulator.url}`)
+    Object.assign(env, {
+      VOLCENGINE_ACCESS_KEY_ID: AK, VOLCENGINE_ACCESS_KEY_SECRET: SK, VOLCENGINE_ENDPOINT: emulator.url, VOLCENGINE_REGION: 'cn-beijing', VOLCENGINE_TLS_TOPIC_ID: 'demo-topic',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET: SK, ALIBABA_CLOUD_SLS_ENDPOINT: emulator.url, ALIBABA_CLOUD_SLS_PROJECT: 'demo-project', ALIBABA_CLOUD_SLS_LOGSTORE: 'app-logs'
+    })
+    for (const name of ['VOLCENGINE_TOKEN', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_REGION']) delete env[name]
   }
 
-  const tallies = new Map<string, Tally>()
-  const producers = targets.map((target) => {
-    const producer = createProducer(target.options)
-    const tally: Tally = { sent: 0, delivered: 0, failed: 0, dropped: 0, retries: 0, latenciesMs: [] }
-    producer.on('retry', () => { tally.retries++ })
-    producer.on('drop', (event) => { tally.dropped += event.count })
-    tallies.set(target.name, tally)
-    return { target, producer, tally }
-  })
-
-  console.log(`Logging ${RATE_PER_SEC} records/s to each of ${targets.length} destinations for ${RUN_MS} ms…`)
-  const started = Date.now()
-  let outageDone = emulator === undefined
-  let nextReport = started + 1000
-  let i = 0
-  while (Date.now() - started < RUN_MS) {
-    const due = Math.floor(((Date.now() - started) / 1000) * RATE_PER_SEC)
-    for (; i < due; i++) {
-      for (const { producer, tally } of producers) sendOne(producer, tally, i)
-    }
-    if (!outageDone && Date.now() - started > RUN_MS / 3) {
-      outageDone = true
-      emulator!.inject({ kind: 'outage', durationMs: OUTAGE_MS, mode: 'status' })
-      console.log(`  … the emulator answers 503 for ${OUTAGE_MS} ms: the producer retries with backoff`)
-    }
-    if (Date.now() >= nextReport) {
-      nextReport += 1000
-      const line = producers.map(({ target, tally }) => `${target.name}: sent ${tally.sent}, delivered ${tally.delivered}, retries ${tally.retries}`)
-      console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s  ${line.join(' | ')}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-
-  console.log('Closing (delivers everything still buffered)…')
-  for (const { producer } of producers) await producer.close({ timeoutMs: 15_000 })
-
-  console.log('\nSummary')
-  const rows = producers.map(({ target, tally }) => {
-    const received = emulator === undefined ? '(n/a)' : String(countReceived(emulator, target))
-    const [p50, p95, p99] = [0.5, 0.95, 0.99].map((q) => percentile(tally.latenciesMs, q).toFixed(0))
-    return { destination: target.name, sent: tally.sent, received, delivered: tally.delivered, failed: tally.failed, dropped: tally.dropped, retries: tally.retries, 'latency p50/p95/p99 ms': `${p50}/${p95}/${p99}` }
-  })
-  console.table(rows)
-
-  if (emulator !== undefined) {
-    for (const target of targets) {
-      const sample = emulator.logs(filterOf(target)).slice(0, 2)
-      console.log(`\nTwo records as ${target.name} stores them:`)
-      for (const log of sample) console.log(JSON.stringify(log, null, 2))
-    }
-    await emulator.close()
-  }
-}
-
-function sendOne (producer: Producer, tally: Tally, i: number): void {
-  const sentAt = performance.now()
-  tally.sent++
-  producer.send({
-    time: Date.now(),
-    contents: { level: i % 50 === 0 ? 'warn' : 'info', msg: 'order processed', orderId: `o-${i}`, amountCents: 1000 + (i % 977), region: 'eu-west', user: { id: i % 313, tier: 'gold' } }
-  }, {
-    callback: (result: Result) => {
-      if (result.successful) {
-        tally.delivered++
-        tally.latenciesMs.push(performance.now() - sentAt)
-      } else {
-        tally.failed++
+  const app = fork(new URL('./demo-app.mjs', import.meta.url), [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  let last: AppReport = { type: 'progress' }
+  let ready: AppReport | undefined
+  const exited = new Promise<number>((resolve) => app.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))))
+  let ticker: NodeJS.Timeout | undefined
+  const finished = new Promise<void>((resolve) => {
+    app.on('message', (message: AppReport) => {
+      if (message.type === 'note') console.log(`${elapsed()}  app: ${message.text}`)
+      if (message.type === 'ready') {
+        ready = message
+        console.log(`${elapsed()}  example app (pid ${app.pid}) logs ${RATE} records/s through each of pino (worker), winston and the producer API,`)
+        const where = message.services!.map((s) => emulator === undefined ? describeReal(s) : `${s.toUpperCase()} ${DESTINATIONS[s]}`)
+        console.log(`        to ${where.join(' and ')}, for ${(RUN_MS / 1000).toFixed(1)} s (lingerMs ${message.lingerMs})`)
+        ticker = setInterval(() => { tick().catch(() => {}) }, 1000)
+        if (emulator !== undefined) setTimeout(() => { startOutage(emulator!).catch(() => {}) }, RUN_MS * OUTAGE_AT)
       }
-    }
+      if (message.type === 'progress' || message.type === 'done') last = message
+      if (message.type === 'done') resolve()
+    })
+    app.once('exit', () => resolve())
   })
-}
 
-function emulatorTargets (url: string): Target[] {
-  const common = { endpoint: url, accessKeyId: EMULATOR_AK, accessKeySecret: EMULATOR_SK, lingerMs: 200, baseRetryBackoffMs: 100, maxRetryBackoffMs: 1000 }
-  return [
-    { name: 'tls demo-topic', real: false, options: { ...common, service: 'tls', region: 'cn-beijing', topicId: 'demo-topic' } },
-    { name: 'sls demo-project/app-logs', real: false, options: { ...common, service: 'sls', project: 'demo-project', logstore: 'app-logs', topic: 'demo' } }
-  ]
-}
-
-function realTargets (): Target[] {
-  const env = process.env
-  const out: Target[] = []
-  if (env.VOLCENGINE_ACCESS_KEY_ID && env.VOLCENGINE_TLS_TOPIC_ID) {
-    out.push({ name: `tls ${env.VOLCENGINE_TLS_TOPIC_ID}`, real: true, options: { service: 'tls', topicId: env.VOLCENGINE_TLS_TOPIC_ID } })
+  async function startOutage (em: Emulator): Promise<void> {
+    await em.inject({ kind: 'outage', durationMs: OUTAGE_MS, mode: 'status' })
+    console.log(`${elapsed()}  ✗ outage: the emulator answers 503 (TLS ServiceUnavailable, SLS ServerBusy) for ${OUTAGE_MS} ms`)
+    setTimeout(() => {
+      console.log(`${elapsed()}  ✓ the service is back; the producers retry what failed (backoff with jitter)`)
+    }, OUTAGE_MS).unref()
   }
-  if (env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_SLS_PROJECT && env.ALIBABA_CLOUD_SLS_LOGSTORE) {
-    out.push({ name: `sls ${env.ALIBABA_CLOUD_SLS_PROJECT}/${env.ALIBABA_CLOUD_SLS_LOGSTORE}`, real: true, options: { service: 'sls', project: env.ALIBABA_CLOUD_SLS_PROJECT, logstore: env.ALIBABA_CLOUD_SLS_LOGSTORE } })
+
+  async function tick (): Promise<void> {
+    const sent = last.sent ?? {}
+    const retries = Object.values(last.tallies ?? {}).reduce((n, t) => n + t.retries, 0)
+    let stored = ''
+    if (emulator !== undefined) {
+      const stats = await emulator.stats() as { byService: Record<Service, { acceptedLogs: number }>, rejected: number }
+      stored = ` | emulator stored TLS ${stats.byService.tls.acceptedLogs}, SLS ${stats.byService.sls.acceptedLogs} (requests refused: ${stats.rejected})`
+    } else {
+      const delivered = Object.values(last.tallies ?? {}).reduce((n, t) => n + t.delivered, 0)
+      stored = ` | acknowledged ${delivered}`
+    }
+    console.log(`${elapsed()}  sent pino ${sent.pino ?? 0}, winston ${sent.winston ?? 0}, producer ${sent.producer ?? 0}${stored} | retries ${retries}`)
   }
-  return out
+
+  await finished
+  if (ticker) clearInterval(ticker)
+  const code = await exited
+  console.log(`${elapsed()}  example app exited with code ${code}`)
+  if (ready === undefined) {
+    await emulator?.stop()
+    throw new Error('the example app did not start')
+  }
+
+  const services = ready.services!
+  const logs: StoredLog[] = emulator === undefined ? [] : await emulator.logs()
+  const ok = summarize(services, last, logs, emulator !== undefined)
+  if (emulator !== undefined) {
+    const stats = await emulator.stats() as { accepted: number, rejected: number, rejectedByCode: Record<string, number> }
+    const codes = Object.entries(stats.rejectedByCode).map(([code, n]) => `${code} ×${n}`).join(', ')
+    console.log(`\n  The emulator accepted ${stats.accepted} requests and refused ${stats.rejected}${codes ? ` (${codes})` : ''}; refused batches were retried, not lost.`)
+    showRecords(logs)
+    await emulator.stop()
+  }
+  console.log(ok && code === 0
+    ? `\n✓ Every record sent was ${emulator === undefined ? 'acknowledged by the service.' : 'received and stored exactly once, across the outage.'}`
+    : '\n✗ Some records were not delivered (see the table above).')
+  if (!ok || code !== 0) process.exitCode = 1
 }
 
-function filterOf (target: Target) {
-  const o = target.options
-  return o.service === 'tls' ? { service: 'tls' as const, topicId: o.topicId } : { service: 'sls' as const, project: o.project, logstore: o.logstore }
+function describeReal (service: Service): string {
+  return service === 'tls'
+    ? `Volcengine TLS topic ${process.env.VOLCENGINE_TLS_TOPIC_ID} at ${process.env.VOLCENGINE_ENDPOINT}`
+    : `Aliyun SLS ${process.env.ALIBABA_CLOUD_SLS_PROJECT}/${process.env.ALIBABA_CLOUD_SLS_LOGSTORE} at ${process.env.ALIBABA_CLOUD_SLS_ENDPOINT}`
 }
 
-function countReceived (emulator: Emulator, target: Target): number {
-  return emulator.logs(filterOf(target)).length
+/** Prints the table; true when every record sent was received once (emulator) or acknowledged (real service). */
+function summarize (services: Service[], report: AppReport, logs: StoredLog[], readBack: boolean): boolean {
+  const byKey = new Map<string, StoredLog[]>()
+  for (const log of logs) {
+    const via = log.contents.find(([k]) => k === 'via')?.[1] ?? '?'
+    const key = `${via}/${log.service}`
+    byKey.set(key, [...(byKey.get(key) ?? []), log])
+  }
+  const header = ['logger', 'service', 'sent', readBack ? 'received' : 'acknowledged', 'duplicates', 'failed', 'dropped', 'retried', 'latency p50', 'p95', 'p99']
+  const rows: string[][] = []
+  let ok = true
+  for (const via of LOGGERS) {
+    for (const service of services) {
+      const sent = report.sent?.[via] ?? 0
+      const tally = report.tallies?.[`${via}/${service}`] ?? { delivered: 0, failed: 0, dropped: 0, retries: 0 }
+      const stored = byKey.get(`${via}/${service}`) ?? []
+      const ids = new Set(stored.map((log) => log.contents.find(([k]) => k === 'id')?.[1]))
+      const received = readBack ? ids.size : tally.delivered
+      const latencies = stored.map((log) => log.receivedAt - timeMs(log)).sort((a, b) => a - b)
+      const pct = (q: number): string => latencies.length === 0 ? '–' : `${Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))])} ms`
+      if (received !== sent) ok = false
+      const row = [via, service.toUpperCase(), String(sent), String(received), String(stored.length - ids.size), String(tally.failed), String(tally.dropped), `${tally.retries} batch${tally.retries === 1 ? '' : 'es'}`, pct(0.5), pct(0.95), pct(0.99)]
+      rows.push(readBack ? row : [...row.slice(0, 4), ...row.slice(5, 8)])
+    }
+  }
+  console.log(`\nSummary${readBack ? ' (read back from the emulator; latency = stored at − record time)' : ' (from the service\'s acknowledgements)'}\n`)
+  // Without a read-back: no duplicates, no latencies.
+  const shown = readBack ? header : [...header.slice(0, 4), ...header.slice(5, 8)]
+  const widths = shown.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]): string => '  ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+  console.log(line(shown))
+  console.log('  ' + widths.map((w) => '─'.repeat(w)).join('  '))
+  for (const row of rows) console.log(line(row))
+  return ok
 }
 
-function percentile (values: number[], q: number): number {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+/** A stored log's own time in ms: TLS Time is ms (+ TimeNs below the ms), SLS Time is seconds (+ TimeNs within the second). */
+function timeMs (log: StoredLog): number {
+  return log.service === 'tls' ? log.time + (log.timeNs ?? 0) / 1e6 : log.time * 1000 + (log.timeNs ?? 0) / 1e6
+}
+
+function showRecords (logs: StoredLog[]): void {
+  const pick = (via: string, service: Service): StoredLog | undefined =>
+    logs.find((log) => log.service === service && log.contents.some(([k, v]) => k === 'via' && v === via) && log.contents.some(([k, v]) => k === 'level' && v !== 'info')) ??
+    logs.find((log) => log.service === service && log.contents.some(([k, v]) => k === 'via' && v === via))
+  console.log('\nA few records exactly as the services store them (LogGroup fields, Time/TimeNs, contents in order):')
+  for (const [via, service] of [['pino', 'tls'], ['winston', 'sls'], ['producer', 'tls']] as const) {
+    const log = pick(via, service)
+    if (log === undefined) continue
+    console.log(`\n${via} → ${service.toUpperCase()}`)
+    console.log(formatStoredLog(log))
+  }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error)
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`)
   process.exitCode = 1
 })
