@@ -54,31 +54,33 @@ test('flushOnExit: false never installs the listener', () => {
   producer.destroy()
 })
 
-test('beforeExit seals open batches and sends waiting retries at once; failures then are final', async () => {
-  const { clock, wire, producer } = setup({ flushOnExit: true, lingerMs: 60_000, baseRetryBackoffMs: 30_000, maxRetryBackoffMs: 60_000 })
+test('beforeExit seals open batches, sends waiting retries at once, and keeps retrying within closeTimeoutMs', async () => {
+  const { clock, wire, producer } = setup({ flushOnExit: true, lingerMs: 60_000, baseRetryBackoffMs: 1000, maxRetryBackoffMs: 1000, closeTimeoutMs: 5000 })
   wire.script = [retriable(503)]
   const results: Result[] = []
   producer.send(rec(1), { topicId: 'A', callback: (r) => results.push(r) })
   void producer.flush()
-  await clock.advance(0) // A waits 15–30 s for its retry
+  await clock.advance(0) // A waits 0.5–1 s for its retry
   producer.send(rec(2), { topicId: 'B', callback: (r) => results.push(r) })
-  wire.script = [ok(), retriable(503)] // B delivered; A's retry fails again: final during the exit flush
+  wire.script = [ok(), retriable(503), ok()] // B delivered; A's retry fails again and is retried once more
   const start = clock.now()
   emitBeforeExit()
   await clock.advance(0)
-  assert.equal(clock.now(), start)
   assert.deepEqual(wire.sent.map((s) => s.key.split('|')[0]), ['A', 'B', 'A'])
-  assert.deepEqual(results.map((r) => r.successful), [true, false])
+  assert.deepEqual(wire.sent.slice(1).map((s) => s.at), [start, start], 'the waiting retry went out at once')
+  await clock.advance(1000)
+  assert.deepEqual(wire.sent.map((s) => s.key.split('|')[0]), ['A', 'B', 'A', 'A'])
+  assert.deepEqual(results.map((r) => r.successful), [true, true])
   assert.equal(producer.stats().pending, 0)
   assert.equal(listeners(), baseline, 'settled: unregistered')
-  // The producer stays open and retries normally again.
+  // The producer stays open and works normally again.
   wire.script = [retriable(503), ok()]
   producer.send(rec(3))
   const flushing = producer.flush()
   await clock.advance(60_000)
   await flushing
-  assert.equal(producer.stats().retried, 2)
-  assert.equal(producer.stats().delivered, 2)
+  assert.equal(producer.stats().retried, 3)
+  assert.equal(producer.stats().delivered, 3)
   await producer.close()
 })
 

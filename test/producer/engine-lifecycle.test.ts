@@ -48,25 +48,45 @@ test('a finally failed batch settles flush() too', async () => {
   assert.equal(producer.stats().failed, 1)
 })
 
-test('close(): seals open batches, sends retries at once ignoring backoff, failures become final', async () => {
+test('close(): seals open batches, sends waiting retries at once, and still retries new failures with backoff', async () => {
   const { clock, wire, producer } = setup({ lingerMs: 60_000, maxRetryBackoffMs: 50_000, baseRetryBackoffMs: 50_000 })
   wire.script = [retriable(503)]
   producer.send(rec(1), { topicId: 'A' })
   void producer.flush()
-  await clock.advance(0) // A failed, now waiting ~25–50 s for its retry
+  await clock.advance(0) // A failed, now waiting 25–50 s for its retry
   producer.send(rec(2), { topicId: 'B' })
   assert.equal(wire.sent.length, 1)
-  wire.script = [retriable(503), ok()] // the retry of A fails again (final now), B succeeds
+  // close() sends B (sealed now) and A's retry at once; B meets a transient 503 and is retried.
+  wire.script = [retriable(503), ok(), ok()]
   const start = clock.now()
   const closing = producer.close()
   assert.throws(() => producer.send(rec(3)), ProducerClosedError)
   await clock.advance(0)
-  const summary = await closing
-  assert.equal(clock.now(), start, 'nothing waited for a backoff')
   assert.deepEqual(wire.sent.map((s) => s.key.split('|')[0]), ['A', 'B', 'A'])
-  assert.deepEqual(summary, { delivered: 1, failed: 1, dropped: 0, pending: 0, timedOut: false })
+  assert.deepEqual(wire.sent.slice(1).map((s) => s.at), [start, start], 'the waiting retry went out at once, without its backoff')
+  let settled = false
+  void closing.then(() => { settled = true })
+  await clock.advance(24_999)
+  assert.equal(settled, false, 'close waits for the retry of B')
+  await clock.advance(25_001)
+  const summary = await closing
+  assert.deepEqual(wire.sent.map((s) => s.key.split('|')[0]), ['A', 'B', 'A', 'B'])
+  assert.deepEqual(summary, { delivered: 2, failed: 0, dropped: 0, pending: 0, timedOut: false })
   assert.equal(wire.closed, 1)
   assert.equal(wire.destroyed, 0)
+})
+
+test('close({ timeoutMs }) abandons a batch whose retry would come after the deadline', async () => {
+  const { clock, wire, producer } = setup({ baseRetryBackoffMs: 10_000, maxRetryBackoffMs: 10_000 })
+  wire.fallback = retriable(503)
+  const results: Result[] = []
+  producer.send(rec(), { callback: (r) => results.push(r) })
+  const closing = producer.close({ timeoutMs: 1000 })
+  await clock.advance(1000)
+  const summary = await closing
+  assert.deepEqual(summary, { delivered: 0, failed: 0, dropped: 0, pending: 1, timedOut: true })
+  assert.equal(results[0].errorCode, 'LOGSHIP_CLOSE_TIMEOUT')
+  assert.equal(wire.sent.length, 1)
 })
 
 test('close() without timeoutMs waits until everything is settled', async () => {

@@ -20,6 +20,7 @@ after(async () => { await emulator.close() })
 
 interface ChildReport {
   code: number
+  closeSummary: unknown
   listenersAtEndOfMain: number
   stats: ProducerStats[]
 }
@@ -91,6 +92,23 @@ test('a batch waiting for a retry on an unref\'d timer is sent by the exit flush
   assert.equal(emulator.logs({ topicId: 'exit-topic' }).length, 20)
   assert.ok(elapsedMs < 12_000, `took ${elapsedMs} ms: the 15–30 s backoff was waited for`)
 })
+
+for (const mode of ['send', 'close'] as const) {
+  test(`a transient 503 during the ${mode === 'send' ? 'exit flush' : 'final close()'} is retried with backoff, not lost`, async () => {
+    emulator.reset()
+    // The first two requests fail; their retries wait 200–400 ms on a timer that has to keep the
+    // process alive while the producer drains.
+    emulator.inject({ kind: 'error', status: 503, code: 'ServiceUnavailable', count: 2, topicId: 'exit-topic' })
+    const { status, report, stderr } = await runChild({ mode, count: 40, options: { baseRetryBackoffMs: 400, maxRetryBackoffMs: 400 } })
+    assert.equal(status, 0, stderr)
+    const [s] = report.stats
+    assert.equal(s.retried, 2)
+    assert.equal(s.delivered, 40)
+    assert.equal(s.abandoned, 0)
+    if (mode === 'close') assert.deepEqual(report.closeSummary, { delivered: 40, failed: 0, dropped: 0, pending: 0, timedOut: false })
+    assert.equal(emulator.logs({ topicId: 'exit-topic' }).length, 40)
+  })
+}
 
 test('the exit flush is bounded by closeTimeoutMs when the service does not answer', async () => {
   emulator.reset()

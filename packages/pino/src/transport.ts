@@ -3,7 +3,7 @@
  * stream end → a bounded close. Used unchanged as a pino.transport worker target and in-process.
  */
 import { writeSync } from 'node:fs'
-import { createProducer, type Producer, type ProducerStats } from '@logship/producer'
+import { createMetricsForwarder, createProducer, type Producer, type ProducerStats } from '@logship/producer'
 import { LineStream, type LineHandlers } from './line-reader.js'
 import { createMapper } from './mapping.js'
 import { resolveMapping, splitOptions, type LogshipPinoOptions } from './options.js'
@@ -87,6 +87,9 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   producer.on('failed', (event) => emit('failed', failedPayload(event)))
   producer.on('retry', (event) => emit('retry', retryPayload(event)))
   producer.on('drop', (event) => emit('drop', dropPayload(event)))
+  // Worker → main thread: the producer's diagnostics and metrics (registerMetrics(transport) applies them).
+  producer.on('diagnostic', (record) => emit('diagnostic', record))
+  const metrics = createMetricsForwarder(producer, (message) => emit('metrics', message))
 
   async function closeProducer (): Promise<void> {
     let result: SummaryPayload
@@ -115,6 +118,8 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       }
       report(`@logship/pino: close failed: ${errorPayload(err).message}`)
     }
+    metrics.flush()
+    metrics.stop()
     emit('summary', result)
     if (internal.reportLosses !== false) {
       const lost = result.failed + result.dropped + result.pending + result.invalid

@@ -7,7 +7,9 @@
  */
 import type { EventEmitter } from 'node:events'
 import { parentPort, workerData } from 'node:worker_threads'
-import type { BatchEvent, CloseSummary, DestinationInfo, DropEvent, FailedEvent, RetryEvent } from '@logship/producer'
+import type {
+  BatchEvent, CloseSummary, DestinationInfo, DiagnosticRecord, DropEvent, FailedEvent, MetricsMessage, RetryEvent
+} from '@logship/producer'
 
 export interface DestinationPayload {
   service: string
@@ -75,6 +77,10 @@ export interface TransportEvents {
   retry: RetryPayload
   drop: DropPayload
   summary: SummaryPayload
+  /** The producer's diagnostic records at or above diagnostics.level. */
+  diagnostic: DiagnosticRecord
+  /** Metric updates, one message per turn of the worker's event loop; for registerMetrics(). */
+  metrics: MetricsMessage
 }
 
 export type EventSink = <K extends keyof TransportEvents>(name: K, payload: TransportEvents[K]) => void

@@ -19,7 +19,32 @@ import type { Clock, Destination, SealedBatch, TimerHandle, Wire } from './trans
 export type RecordCallback = (result: Result) => void
 
 const EMPTY = new Uint8Array(0)
+const EMPTY_BUFFER = Buffer.alloc(0)
 const MIN_CAPACITY = 4096
+/** Full-size entry buffers kept for reuse once their batch's body is built (see releaseEntries). */
+const POOL_MAX = 4
+
+/**
+ * Entry buffers of one size (maxBatchSize) handed back by batches whose bodies are built: a busy
+ * producer then fills recycled memory instead of allocating and growing a new buffer per batch,
+ * which spared the garbage collector most of its work in the benchmark (bench/RESULTS.md).
+ */
+export class BufferPool {
+  readonly size: number
+  private readonly free: Buffer[] = []
+
+  constructor (size: number) {
+    this.size = size
+  }
+
+  take (): Buffer | undefined {
+    return this.free.pop()
+  }
+
+  give (buf: Buffer): void {
+    if (buf.length === this.size && this.free.length < POOL_MAX) this.free.push(buf)
+  }
+}
 
 /** One batch from its first record until it is settled. */
 export class ProducerBatch implements SealedBatch, AttemptLog {
@@ -46,12 +71,15 @@ export class ProducerBatch implements SealedBatch, AttemptLog {
   heapIndex = -1
   sealed = false
   settled = false
+  private readonly pool: BufferPool | undefined
 
-  constructor (destination: Destination, id: number, deadline: number, capacity: number, emptyBodyBytes: number) {
+  constructor (destination: Destination, id: number, deadline: number, capacity: number, emptyBodyBytes: number, pool?: BufferPool) {
     this.destination = destination
     this.id = id
     this.deadline = deadline
-    this.buf = Buffer.allocUnsafe(capacity)
+    this.pool = pool
+    const pooled = pool !== undefined && capacity <= pool.size ? pool.take() : undefined
+    this.buf = pooled ?? Buffer.allocUnsafe(capacity)
     this.bodyBytes = emptyBodyBytes
   }
 
@@ -60,6 +88,9 @@ export class ProducerBatch implements SealedBatch, AttemptLog {
     if (end > this.buf.length) {
       let capacity = this.buf.length * 2
       while (capacity < end) capacity *= 2
+      // Grow to the pool's size rather than past it, so the buffer can be reused afterwards.
+      const cap = this.pool?.size ?? Infinity
+      if (capacity > cap && end <= cap) capacity = cap
       const grown = Buffer.allocUnsafe(capacity)
       this.buf.copy(grown, 0, 0, this.length)
       this.buf = grown
@@ -80,6 +111,15 @@ export class ProducerBatch implements SealedBatch, AttemptLog {
     this.sealed = true
     this.entries = this.buf.subarray(0, this.length)
   }
+
+  /** The wire has built and cached the body: the entry memory goes back to the pool. `length` stays. */
+  releaseEntries (): void {
+    if (!this.sealed || this.buf === EMPTY_BUFFER) return
+    const buf = this.buf
+    this.buf = EMPTY_BUFFER
+    this.entries = EMPTY
+    this.pool?.give(buf)
+  }
 }
 
 export interface AccumulatorOptions {
@@ -96,12 +136,14 @@ export class Accumulator {
   private readonly onSealed: (batch: ProducerBatch) => void
   private timer: TimerHandle | undefined
   private nextId = 1
+  private readonly pool: BufferPool
 
   constructor (wire: Wire, clock: Clock, options: AccumulatorOptions, onSealed: (batch: ProducerBatch) => void) {
     this.wire = wire
     this.clock = clock
     this.options = options
     this.onSealed = onSealed
+    this.pool = new BufferPool(Math.max(MIN_CAPACITY, options.maxBatchSize))
   }
 
   /** Open batches. */
@@ -132,7 +174,7 @@ export class Accumulator {
     if (batch === undefined) {
       body = this.wire.bodySize(dest, entry.length)
       const capacity = Math.max(MIN_CAPACITY, Math.min(maxBatchSize, entry.length * 16), entry.length)
-      batch = new ProducerBatch(dest, this.nextId++, this.clock.now() + this.options.lingerMs, capacity, body - entry.length)
+      batch = new ProducerBatch(dest, this.nextId++, this.clock.now() + this.options.lingerMs, capacity, body - entry.length, this.pool)
       this.open.set(key, batch)
       if (this.timer === undefined) this.arm(batch.deadline)
     }

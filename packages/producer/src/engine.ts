@@ -5,9 +5,10 @@
  *
  * Lifecycle decisions (see also sender.ts for the retry rules):
  * - close(): stops intake (sendAsync callers still waiting for space are rejected with
- *   ProducerClosedError), seals every open batch, sends every batch waiting for a retry at once, and
- *   from then on failures are final: a retriable failure during close is NOT retried, as in both Go
- *   producers. Without timeoutMs it waits until everything is settled (SafeClose) and then
+ *   ProducerClosedError), seals every open batch and sends every batch waiting for a retry at once.
+ *   Retriable failures during close are still retried with backoff (the Go producers make them
+ *   final; a transient 503 at shutdown should not lose logs), so the deadline is what bounds close.
+ *   Without timeoutMs it waits until everything is delivered or out of retries (SafeClose) and then
  *   wire.close(); with timeoutMs it waits at most that long, then settles what is left as abandoned
  *   (callbacks get a Result with errorCode LOGSHIP_CLOSE_TIMEOUT) and calls wire.destroy().
  * - destroy(): every unsettled record is abandoned now (errorCode LOGSHIP_DESTROYED), waiting
@@ -15,8 +16,8 @@
  * - Abandoned batches are reported through callbacks and the `failed` event (its `error` says
  *   CloseTimeoutError or DestroyedError) but counted in stats().abandoned, not failed.
  * - Exit flush: when the event loop empties while records are unsettled (`beforeExit`), the engine
- *   does what close() does (seal all, send waiting retries now, failures final) but stays open; the
- *   requests keep the process alive. Once everything is settled, normal retries resume. If the
+ *   does what close() does (seal all, send waiting retries now) but stays open; the requests, and
+ *   retry timers (ref'd while draining), keep the process alive. If the
  *   drain is not done after closeTimeoutMs, the process is ending anyway: what is left is abandoned
  *   with CloseTimeoutError, the wire destroyed and the producer closed, so the process can exit.
  * - Listeners and callbacks run synchronously inside the engine, each in its own try/catch: one
@@ -24,6 +25,7 @@
  *   event is ever emitted.
  */
 import { EventEmitter } from 'node:events'
+import { inspect } from 'node:util'
 import { Accumulator, type ProducerBatch, type RecordCallback } from './accumulator.js'
 import { Budget } from './budget.js'
 import {
@@ -31,6 +33,14 @@ import {
   ProducerClosedError, RecordTooLargeError
 } from './errors.js'
 import { registerForExit, unregisterForExit, type ExitFlushable } from './exit-hook.js'
+import {
+  batchSealedChannel, dropChannel, requestEndChannel, requestStartChannel, type BatchSealedMessage, type DropMessage,
+  type RequestMessage
+} from './observability/channels.js'
+import { Diagnostics } from './observability/diagnostics.js'
+import {
+  destinationLabel, kIdentity, kObserve, retryReason, type ProducerIdentity, type ProducerObserver
+} from './observability/observer.js'
 import type { ResolvedOptions } from './options.js'
 import { buildResult } from './result.js'
 import { Sender } from './sender.js'
@@ -46,6 +56,8 @@ export interface CloseOptions {
 }
 
 export interface Producer extends EventEmitter<ProducerEvents> {
+  /** Its name in diagnostics, metrics and tracing (option `name`). */
+  readonly name: string
   /** Buffers a record. Never blocks; drops it (event `drop`) when the buffer is full. */
   send (record: LogRecord, options?: SendOptions): void
   /** Buffers a record, waiting up to maxBlockMs for space; resolves once it is accepted. */
@@ -66,6 +78,9 @@ export interface EngineDeps {
   random?: () => number
 }
 
+/** What sendAsync returns when the record was accepted at once. */
+const RESOLVED: Promise<void> = Promise.resolve()
+
 const OPEN = 0
 const CLOSING = 1
 const CLOSED = 2
@@ -85,6 +100,10 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private readonly budget: Budget
   private readonly accumulator: Accumulator
   private readonly sender: Sender
+  readonly name: string
+  private readonly diag: Diagnostics
+  /** Metrics observers (observability/observer.ts); usually none. */
+  private observers: ProducerObserver[] = []
   private state = OPEN
   private readonly timeParts: TimeParts = { ms: 0, subMsNs: 0 }
 
@@ -109,6 +128,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.options = options
     this.wire = wire
     this.clock = clock
+    this.name = options.name
+    this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted)
     this.budget = new Budget(options.totalSizeInBytes, clock)
     this.accumulator = new Accumulator(wire, clock, {
       maxBatchSize: Math.min(options.maxBatchSize, wire.limits.maxBodyBytes),
@@ -116,12 +137,21 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       lingerMs: options.lingerMs
     }, (batch) => {
       this.live.add(batch)
+      if (batchSealedChannel.hasSubscribers || this.diag.debugOn) this.onSealed(batch)
+      // Build the body now when the wire can: a queued batch then holds its compressed body, not its entries.
+      if (wire.prepare !== undefined) wire.prepare(batch)
       this.sender.enqueue(batch)
     })
     this.sender = new Sender(wire, clock, options, {
       settle: (batch, outcome) => this.settle(batch, outcome),
-      retry: (batch, attempt, retry, delayMs, error) => this.onRetry(batch, attempt, retry, delayMs, error)
+      retry: (batch, attempt, retry, delayMs, error) => this.onRetry(batch, attempt, retry, delayMs, error),
+      requestStart: (batch) => this.onRequestStart(batch),
+      requestEnd: (batch, context, attempt, willRetry, abandoned) => this.onRequestEnd(batch, context, attempt, willRetry, abandoned)
     }, deps.random)
+    wire.observeCredentials?.((event) => {
+      if (event.ok) this.diag.info('credentials', `credentials refreshed by the provider${event.forced ? ' after an authentication failure' : ''}`, { expiresAt: event.expiresAt })
+      else this.diag.warn('credentials', `credentials refresh failed: ${event.error}`, { forced: event.forced })
+    })
   }
 
   send (record: LogRecord, options?: SendOptions): void {
@@ -139,26 +169,35 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.accept(dest, entry, time.ms, callback)
   }
 
-  async sendAsync (record: LogRecord, options?: SendOptions): Promise<void> {
-    if (this.state !== OPEN) throw new ProducerClosedError()
-    const contents = contentsOf(record)
-    const callback = callbackOf(options)
-    const time = toTimeParts(record.time, this.clock, this.timeParts)
-    const timeMs = time.ms
-    const dest = this.wire.destination(options)
-    const entry = this.wire.encodeLog(time, contents)
-    const bytes = entry.length
-    if (bytes > this.budget.limit) {
-      this.drop('record_too_large', bytes)
-      throw new RecordTooLargeError(bytes, this.budget.limit)
+  // Not an async function: when there is room (the common case) no new promise is made. Every
+  // error still comes back as a rejection, never as a synchronous throw.
+  sendAsync (record: LogRecord, options?: SendOptions): Promise<void> {
+    try {
+      if (this.state !== OPEN) throw new ProducerClosedError()
+      const contents = contentsOf(record)
+      const callback = callbackOf(options)
+      const time = toTimeParts(record.time, this.clock, this.timeParts)
+      const timeMs = time.ms
+      const dest = this.wire.destination(options)
+      const entry = this.wire.encodeLog(time, contents)
+      const bytes = entry.length
+      if (bytes > this.budget.limit) {
+        this.drop('record_too_large', bytes)
+        throw new RecordTooLargeError(bytes, this.budget.limit)
+      }
+      // Waiters are served first come, first served: only take space directly when nobody waits.
+      if (this.budget.waiters === 0 && this.budget.tryReserve(bytes)) {
+        this.accept(dest, entry, timeMs, callback)
+        return RESOLVED
+      }
+      // The entry is the wire's scratch memory; keep a copy while waiting.
+      return this.waitForSpace(dest, Buffer.from(entry), bytes, timeMs, callback)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    // Waiters are served first come, first served: only take space directly when nobody waits.
-    if (this.budget.waiters === 0 && this.budget.tryReserve(bytes)) {
-      this.accept(dest, entry, timeMs, callback)
-      return
-    }
-    // The entry is the wire's scratch memory; keep a copy while waiting.
-    const copy = Buffer.from(entry)
+  }
+
+  private async waitForSpace (dest: Destination, copy: Buffer, bytes: number, timeMs: number, callback: RecordCallback | undefined): Promise<void> {
     try {
       await this.budget.reserve(bytes, this.options.maxBlockMs)
     } catch (error) {
@@ -202,6 +241,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.budget.rejectAll(error)
     this.abandonAll(error)
     this.destroyWire()
+    // A producer that never took a record (the adapters make one to validate options) says nothing.
+    if (this.accepted > 0 || this.dropped > 0) this.diag.info('closed', 'producer destroyed', this.lifetimeFields())
+    void this.diag.close()
   }
 
   stats (): ProducerStats {
@@ -223,6 +265,32 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
 
   setCredentials (credentials: Credentials): void {
     this.wire.setCredentials(credentials)
+    this.diag.info('credentials', 'credentials replaced by setCredentials()')
+  }
+
+  /** Attaches a metrics observer (observability/observer.ts); returns the detach function. */
+  [kObserve] (observer: ProducerObserver): () => void {
+    this.observers = [...this.observers, observer]
+    return () => { this.observers = this.observers.filter((o) => o !== observer) }
+  }
+
+  get [kIdentity] (): ProducerIdentity {
+    let destination = ''
+    try {
+      destination = destinationLabel(this.wire.destination(undefined))
+    } catch {
+      // A wire without a default destination (tests): no label.
+    }
+    return { name: this.name, service: this.wire.service, destination }
+  }
+
+  /** What console.log(producer) and JSON.stringify(producer) show: never the options or credentials. */
+  toJSON (): { service: string, stats: ProducerStats } {
+    return { service: this.wire.service, stats: this.stats() }
+  }
+
+  [inspect.custom] (): string {
+    return `Producer ${inspect(this.toJSON())}`
   }
 
   /** beforeExit: see the header comment. */
@@ -250,6 +318,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   private async runClose (timeoutMs: number | undefined): Promise<CloseSummary> {
+    const deadline = timeoutMs === undefined ? Infinity : this.clock.now() + timeoutMs
     this.state = CLOSING
     const abandonedBefore = this.abandoned
     this.leaveExitRegistry()
@@ -271,7 +340,39 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
         }
       }
     }
-    return this.summary(this.abandoned - abandonedBefore, timedOut)
+    const summary = this.summary(this.abandoned - abandonedBefore, timedOut)
+    this.diag.summarizeDrops()
+    const lost = summary.failed + summary.dropped + summary.pending
+    const text = `producer closed: ${summary.delivered} delivered, ${summary.failed} failed, ${summary.dropped} dropped` +
+      (timedOut ? `, ${summary.pending} not delivered within the close deadline` : '')
+    if (lost > 0) this.diag.warn('closed', text, { ...this.lifetimeFields(), timedOut })
+    else this.diag.info('closed', text, { ...this.lifetimeFields(), timedOut })
+    await this.closeDiagnostics(deadline)
+    return summary
+  }
+
+  /** Lets a diagnostics file take its last lines to disk, but never past the close deadline. */
+  private closeDiagnostics (deadline: number): Promise<void> {
+    const closing = this.diag.close()
+    const remainingMs = deadline - this.clock.now()
+    if (remainingMs === Infinity) return closing
+    if (remainingMs <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(resolve, remainingMs)
+      void closing.then(() => { this.clock.clearTimeout(timer); resolve() })
+    })
+  }
+
+  private lifetimeFields (): Record<string, number> {
+    return {
+      accepted: this.accepted,
+      delivered: this.delivered,
+      failed: this.failed,
+      dropped: this.dropped,
+      abandoned: this.abandoned,
+      retried: this.retried,
+      requests: this.sender.requests
+    }
   }
 
   /** Resolves false when every live batch is settled, true when timeoutMs ran out first. */
@@ -317,10 +418,75 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private drop (reason: DropReason, bytes: number): void {
     this.dropped++
     if (this.listenerCount('drop') > 0) this.emitSafe('drop', { reason, count: 1, bytes })
+    const observers = this.observers
+    for (let i = 0; i < observers.length; i++) observers[i].dropped(reason, 1, bytes)
+    if (dropChannel.hasSubscribers) {
+      dropChannel.publish({ producer: this.name, service: this.wire.service, reason, count: 1, bytes } satisfies DropMessage)
+    }
+    this.diag.drop(reason, 1, bytes)
+  }
+
+  private onSealed (batch: ProducerBatch): void {
+    if (batchSealedChannel.hasSubscribers) {
+      batchSealedChannel.publish({
+        producer: this.name, service: this.wire.service, destination: batch.destination, batchId: batch.id, logCount: batch.logCount, rawBytes: batch.bodyBytes
+      } satisfies BatchSealedMessage)
+    }
+    this.diag.debug('batch_sealed', `batch ${batch.id} sealed: ${batch.logCount} logs, ${batch.bodyBytes} bytes`, {
+      batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, rawBytes: batch.bodyBytes
+    })
+  }
+
+  private onRequestStart (batch: ProducerBatch): RequestMessage | undefined {
+    if (!requestStartChannel.hasSubscribers && !requestEndChannel.hasSubscribers) return undefined
+    const message: RequestMessage = {
+      producer: this.name,
+      service: this.wire.service,
+      destination: batch.destination,
+      batchId: batch.id,
+      attempt: batch.attemptCount + 1,
+      logCount: batch.logCount,
+      rawBytes: batch.bodyBytes
+    }
+    if (requestStartChannel.hasSubscribers) requestStartChannel.publish(message)
+    return message
+  }
+
+  private onRequestEnd (batch: ProducerBatch, context: object | undefined, attempt: Attempt, willRetry: boolean, abandoned: boolean): void {
+    if (!abandoned) {
+      const observers = this.observers
+      for (let i = 0; i < observers.length; i++) {
+        observers[i].request(batch.destination, attempt.status, attempt.errorCode, attempt.latencyMs, attempt.success)
+      }
+      if (this.diag.debugOn) {
+        this.diag.debug('request', `batch ${batch.id} attempt ${batch.attemptCount}: ${attempt.success ? 'ok' : `${attempt.status} ${attempt.errorCode}`} in ${attempt.latencyMs} ms`, {
+          batchId: batch.id, attempt: batch.attemptCount, status: attempt.status, errorCode: attempt.errorCode, requestId: attempt.requestId, latencyMs: attempt.latencyMs, willRetry
+        })
+      }
+    }
+    if (context !== undefined && requestEndChannel.hasSubscribers) {
+      const message = context as RequestMessage
+      message.success = attempt.success
+      message.status = attempt.status
+      message.errorCode = attempt.errorCode
+      message.requestId = attempt.requestId
+      message.durationMs = attempt.latencyMs
+      message.willRetry = willRetry
+      message.abandoned = abandoned
+      requestEndChannel.publish(message)
+    }
   }
 
   private onRetry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void {
     this.retried++
+    if (this.observers.length > 0 || this.diag.infoOn) {
+      const reason = retryReason(error, attempt.status)
+      const observers = this.observers
+      for (let i = 0; i < observers.length; i++) observers[i].retry(batch.destination, reason)
+      this.diag.info('retry', `batch ${batch.id} (${batch.logCount} logs) retry ${retry}/${this.options.retries} in ${delayMs} ms: ${reason}: ${error.message}`, {
+        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, retry, delayMs, reason, status: attempt.status, errorCode: attempt.errorCode, requestId: attempt.requestId
+      })
+    }
     if (this.listenerCount('retry') > 0) {
       this.emitSafe('retry', { destination: batch.destination, logCount: batch.logCount, attempt, retry, delayMs, error })
     }
@@ -334,8 +500,11 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private abandonAll (error: LogshipError): void {
     const open = this.accumulator.takeAll()
     this.sender.clear()
+    const before = this.abandoned
     for (const batch of open) this.finish(batch, false, error, true)
     for (const batch of [...this.live]) this.finish(batch, false, error, true)
+    const count = this.abandoned - before
+    if (count > 0) this.diag.error('abandoned', `${count} logs abandoned: ${error.message}`, { count, errorCode: error.code })
   }
 
   private finish (batch: ProducerBatch, successful: boolean, error: LogshipError | undefined, abandoned: boolean): void {
@@ -346,6 +515,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     if (successful) this.delivered += batch.logCount
     else if (abandoned) this.abandoned += batch.logCount
     else this.failed += batch.logCount
+    if (this.observers.length > 0 || this.diag.debugOn || (!successful && !abandoned)) this.observeSettled(batch, successful, error, abandoned)
     // Before any user code runs: a callback that calls flush() must not be counted against this batch.
     if (this.settleWaiters.length > 0) this.countSettled(batch)
 
@@ -373,6 +543,24 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     }
 
     if (this.pending() === 0) this.onIdle()
+  }
+
+  private observeSettled (batch: ProducerBatch, successful: boolean, error: LogshipError | undefined, abandoned: boolean): void {
+    const result = successful ? 'delivered' : abandoned ? 'abandoned' : 'failed'
+    const observers = this.observers
+    if (observers.length > 0) {
+      const ageMs = Math.max(0, this.clock.now() - (batch.deadline - this.options.lingerMs))
+      for (let i = 0; i < observers.length; i++) observers[i].settled(batch.destination, result, batch.logCount, batch.bodyBytes, ageMs)
+    }
+    if (successful) {
+      this.diag.debug('delivered', `batch ${batch.id} delivered: ${batch.logCount} logs after ${batch.attemptCount} attempt(s)`, {
+        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, rawBytes: batch.bodyBytes, attempts: batch.attemptCount
+      })
+    } else if (!abandoned) {
+      this.diag.error('failed', `batch ${batch.id} failed, ${batch.logCount} logs not delivered after ${batch.attemptCount} attempt(s): ${error?.message ?? 'unknown error'}`, {
+        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, attempts: batch.attemptCount, errorCode: error?.code, retriable: error?.retriable
+      })
+    }
   }
 
   private countSettled (batch: ProducerBatch): void {

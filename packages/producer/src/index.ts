@@ -5,6 +5,13 @@ export { DEFAULTS } from './options.js'
 // The value-to-string rules shared by the adapters.
 export { contentToString, mapContents } from './contents.js'
 export type { MapContentsOptions } from './contents.js'
+// Observability: the diagnostic log's helper for worker modes, tracing channel names, and the
+// metrics messages workers post (registerMetrics lives in '@logship/producer/prometheus').
+export { pipeDiagnostics } from './observability/diagnostics.js'
+export { CHANNELS } from './observability/channels.js'
+export type { BatchSealedMessage, DropMessage, RequestMessage } from './observability/channels.js'
+export { createMetricsForwarder } from './observability/observer.js'
+export type { MetricOp, MetricsForwarder, MetricsMessage, RetryReason, SettleResult } from './observability/observer.js'
 export {
   LogshipError,
   InvalidOptionError,
@@ -41,5 +48,11 @@ export type {
   DropEvent,
   ProducerStats,
   CloseSummary,
-  ProducerEvents
+  ProducerEvents,
+  DiagnosticsLevel,
+  DiagnosticsDestination,
+  DiagnosticsFile,
+  DiagnosticsLogger,
+  DiagnosticsOptions,
+  DiagnosticRecord
 } from './types.js'

@@ -4,7 +4,9 @@
  */
 import { networkInterfaces, hostname } from 'node:os'
 import { InvalidOptionError } from './errors.js'
-import type { Compression, Credentials, CredentialsProvider, ProducerOptions, ServiceName } from './types.js'
+import type {
+  Compression, Credentials, CredentialsProvider, DiagnosticsLevel, DiagnosticsLogger, ProducerOptions, ServiceName
+} from './types.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -29,7 +31,14 @@ export const DEFAULTS = Object.freeze({
   flushOnExit: true,
   signatureVersion: 'v1' as 'v1' | 'v4',
   adjustShardHash: true,
-  buckets: 64
+  buckets: 64,
+  // The Go producers' LoggerConfig defaults, except the level: only what needs attention is shown.
+  diagnostics: Object.freeze({
+    level: 'warn' as DiagnosticsLevel,
+    maxSizeBytes: 10 * MiB,
+    maxFiles: 10,
+    compress: false
+  })
 })
 
 /** The smallest linger the Go producers allow; shorter ones defeat batching. */
@@ -58,8 +67,18 @@ const ENV = Object.freeze({
   }
 })
 
+export interface ResolvedDiagnostics {
+  level: DiagnosticsLevel
+  logger: DiagnosticsLogger | undefined
+  destination: 'stderr' | 'none' | { file: string, maxSizeBytes: number, maxFiles: number, compress: boolean }
+  format: 'text' | 'json'
+}
+
 export interface ResolvedOptions {
   service: ServiceName
+  /** Diagnostics, metrics and tracing name. */
+  name: string
+  diagnostics: ResolvedDiagnostics
   endpoint: URL
   region: string
   /** Static credentials, or a provider to call. Never logged. */
@@ -127,6 +146,8 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
 
   return {
     service,
+    name: optionalNonEmpty('name', options.name) ?? (service === 'tls' ? `tls:${topicId}` : `sls:${project}/${logstore}`),
+    diagnostics: resolveDiagnostics(options.diagnostics),
     endpoint,
     region,
     credentials: resolveCredentials(options, env, names),
@@ -231,6 +252,52 @@ function resolveCa (value: unknown): ReadonlyArray<string | Buffer> | undefined 
   const list = Array.isArray(value) ? value : [value]
   if (!list.every((item) => typeof item === 'string' || Buffer.isBuffer(item))) throw new InvalidOptionError('ca', '(not PEM)', 'a PEM string or Buffer, or an array of them')
   return list
+}
+
+const LEVELS = new Set(['debug', 'info', 'warn', 'error', 'off'])
+
+function resolveDiagnostics (value: unknown): ResolvedDiagnostics {
+  const d = DEFAULTS.diagnostics
+  if (value === undefined || value === null) return { level: d.level, logger: undefined, destination: 'stderr', format: 'text' }
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError('diagnostics', value, 'an object { level?, logger?, destination?, format? }')
+  const o = value as Record<string, unknown>
+  const level = o.level ?? d.level
+  if (typeof level !== 'string' || !LEVELS.has(level)) throw new InvalidOptionError('diagnostics.level', level, "'debug', 'info', 'warn', 'error' or 'off'")
+  const logger = o.logger
+  if (logger !== undefined && (logger === null || typeof logger !== 'object' ||
+    !['debug', 'info', 'warn', 'error'].every((m) => typeof (logger as Record<string, unknown>)[m] === 'function'))) {
+    throw new InvalidOptionError('diagnostics.logger', logger, 'an object with debug, info, warn and error methods (not the logger being shipped)')
+  }
+  const format = o.format
+  if (format !== undefined && format !== 'text' && format !== 'json') throw new InvalidOptionError('diagnostics.format', format, "'text' or 'json'")
+  let destination: ResolvedDiagnostics['destination']
+  const dest = o.destination ?? (logger === undefined ? 'stderr' : 'none')
+  if (dest === 'stderr' || dest === 'none') destination = dest
+  else if (dest !== null && typeof dest === 'object' && !Array.isArray(dest)) {
+    const f = dest as Record<string, unknown>
+    const file = optionalNonEmpty('diagnostics.destination.file', f.file)
+    if (file === undefined) throw new InvalidOptionError('diagnostics.destination.file', f.file, 'the path of the diagnostics file')
+    destination = {
+      file,
+      maxSizeBytes: positiveInteger('diagnostics.destination.maxSizeBytes', f.maxSizeBytes, d.maxSizeBytes),
+      maxFiles: positiveInteger('diagnostics.destination.maxFiles', f.maxFiles, d.maxFiles),
+      compress: booleanOption('diagnostics.destination.compress', f.compress, d.compress)
+    }
+  } else {
+    throw new InvalidOptionError('diagnostics.destination', dest, "'stderr', 'none' or { file, maxSizeBytes?, maxFiles?, compress? }")
+  }
+  return {
+    level: level as DiagnosticsLevel,
+    logger: logger as DiagnosticsLogger | undefined,
+    destination,
+    format: format ?? (typeof destination === 'object' ? 'json' : 'text')
+  }
+}
+
+function optionalNonEmpty (name: string, value: unknown): string | undefined {
+  const s = optionalString(name, value)
+  if (s === '') throw new InvalidOptionError(name, value, 'a non-empty string')
+  return s
 }
 
 function optionalString (name: string, value: unknown): string | undefined {

@@ -3,9 +3,13 @@
  * for a slot, and a min-heap of batches waiting for a retry (they hold no slot while they wait).
  *
  * Classification of a failed attempt: it is retried when the wire says it is retriable (429, 5xx,
- * network errors, timeouts), its status is not in noRetryStatusCodes, the batch has been sent at
- * most `retries` times so far (so at most retries + 1 sends in all), and the sender is not draining
- * (close() or the exit flush: from then on failures are final, as in both Go producers).
+ * network errors, timeouts), its status is not in noRetryStatusCodes, and the batch has been sent at
+ * most `retries` times so far (so at most retries + 1 sends in all).
+ *
+ * While draining (close() or the exit flush) retries go on: unlike the Go producers, which make
+ * every failure final once closing starts, a transient 503 at shutdown should not lose a batch. The
+ * close deadline (timeoutMs, or closeTimeoutMs for the exit flush) bounds the wait instead, and the
+ * retry timer is ref'd while draining so that a process ending on its own waits for the retry.
  *
  * Backoff before retry n (1 for the first retry), "equal jitter":
  *   cap   = min(maxRetryBackoffMs, baseRetryBackoffMs · 2^(n−1))
@@ -33,6 +37,10 @@ export interface SenderHooks {
   settle (batch: ProducerBatch, outcome: AttemptOutcome): void
   /** A retry was scheduled. */
   retry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void
+  /** Optional request observers (tracing, diagnostics, metrics); what requestStart returns is handed to requestEnd. */
+  requestStart? (batch: ProducerBatch): object | undefined
+  /** Called before the retry or settle hook; `abandoned`: the batch was settled while the request was in flight. */
+  requestEnd? (batch: ProducerBatch, context: object | undefined, attempt: Attempt, willRetry: boolean, abandoned: boolean): void
 }
 
 export function backoffMs (retry: number, options: SenderOptions, random: () => number, retryAfterMs?: number): number {
@@ -48,7 +56,7 @@ export class Sender {
   requests = 0
   /** Batches sent at least once. */
   batchesSent = 0
-  /** When true, failures are final and nothing is scheduled for retry (close, exit flush). */
+  /** close() or the exit flush is under way: retry timers keep the process alive. */
   draining = false
 
   private readonly wire: Wire
@@ -125,6 +133,7 @@ export class Sender {
     this.inFlight++
     this.requests++
     if (batch.attemptCount === 0) this.batchesSent++
+    const context = this.hooks.requestStart?.(batch)
     const start = this.clock.now()
     let pending: Promise<AttemptOutcome>
     try {
@@ -133,20 +142,27 @@ export class Sender {
       pending = Promise.resolve(wireFailure(error))
     }
     pending.then(
-      (outcome) => this.complete(batch, outcome, start),
-      (error: unknown) => this.complete(batch, wireFailure(error), start)
+      (outcome) => this.complete(batch, outcome, start, context),
+      (error: unknown) => this.complete(batch, wireFailure(error), start, context)
     )
   }
 
-  private complete (batch: ProducerBatch, outcome: AttemptOutcome, start: number): void {
+  private complete (batch: ProducerBatch, outcome: AttemptOutcome, start: number, context: object | undefined): void {
     this.inFlight--
     // Abandoned (close deadline, destroy) while this request was in flight: its result no longer matters.
-    if (!batch.settled) {
+    if (batch.settled) {
+      if (context !== undefined) {
+        const end = this.clock.now()
+        this.hooks.requestEnd?.(batch, context, attemptFromOutcome(outcome, end, end - start), false, true)
+      }
+    } else {
       const end = this.clock.now()
       const attempt = attemptFromOutcome(outcome, end, end - start)
       recordAttempt(batch, attempt, this.options.maxReservedAttempts)
-      if (!outcome.ok && !this.draining && outcome.retriable &&
-        !this.options.noRetryStatusCodes.has(outcome.status) && batch.attemptCount <= this.options.retries) {
+      const willRetry = !outcome.ok && outcome.retriable &&
+        !this.options.noRetryStatusCodes.has(outcome.status) && batch.attemptCount <= this.options.retries
+      this.hooks.requestEnd?.(batch, context, attempt, willRetry, false)
+      if (willRetry) {
         const retry = batch.attemptCount
         const delay = backoffMs(retry, this.options, this.random, outcome.retryAfterMs)
         this.schedule(batch, end + delay)
@@ -165,6 +181,7 @@ export class Sender {
       this.disarm()
       this.retryTimerDue = due
       this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(0, due - this.clock.now())))
+      if (this.draining) this.retryTimer.ref?.()
     }
   }
 
@@ -189,6 +206,7 @@ export class Sender {
       const due = this.heap[0].retryDue
       this.retryTimerDue = due
       this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(1, due - now)))
+      if (this.draining) this.retryTimer.ref?.()
     }
     this.pump()
   }

@@ -7,6 +7,12 @@ import type { Clock, TimeParts } from './transport.js'
 
 const NS_PER_MS = 1_000_000
 
+/**
+ * The latest record time either service can carry: SLS Log.Time is uint32 seconds (2106-02-07). A
+ * later time would fail its whole batch (TLS: int64 overflow; SLS: clamped, then out of window).
+ */
+export const MAX_TIME_MS = 4_294_967_295_999
+
 /** Node fires a timer longer than this after 1 ms; longer waits are capped (and re-armed) or treated as forever. */
 export const MAX_TIMER_MS = 2_147_483_647
 const NS_PER_MS_BIG = 1_000_000n
@@ -34,6 +40,7 @@ export function toTimeParts (time: unknown, clock: Clock, out: TimeParts): TimeP
   } else {
     throw new InvalidRecordError(`time must be a number (ms), a Date or a bigint (ns), got ${time === null ? 'null' : typeof time}`)
   }
+  if (out.ms > MAX_TIME_MS) throw new InvalidRecordError(`time must be before 2106-02-07T06:28:16Z (the services' limit), got ${out.ms} ms`)
   return out
 }
 

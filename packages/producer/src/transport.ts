@@ -28,6 +28,11 @@ export interface SealedBatch {
   readonly bodyBytes: number
   /** The wire may cache the built request body here so that retries do not rebuild it. */
   cache?: unknown
+  /**
+   * Once the wire has cached a body that no longer needs `entries`, it may call this: the batch
+   * hands its entry memory back (for reuse) and `entries` becomes empty. Optional.
+   */
+  releaseEntries? (): void
 }
 
 export type AttemptOutcome =
@@ -70,18 +75,30 @@ export interface Wire {
   readonly truncated: number
   /** Exact uncompressed body size of a batch for `dest` whose entries total `entriesBytes`. */
   bodySize (dest: Destination, entriesBytes: number): number
+  /**
+   * Optional: called once when a batch is sealed, before it is queued. A wire that can build the
+   * request body synchronously does so here and caches it, then releases the entries, so a batch
+   * waiting for a sender slot or a retry holds only its (compressed) body. Never throws.
+   */
+  prepare? (batch: SealedBatch): void
   /** One attempt: build (or reuse) the body, compress, sign, POST, classify. Never rejects. */
   send (batch: SealedBatch): Promise<AttemptOutcome>
   /** Replace the credentials used from the next request on (rotation). */
   setCredentials (credentials: Credentials): void
+  /** Optional: tells `listener` about every call of a credentials provider (for diagnostics; never secrets). */
+  observeCredentials? (listener: CredentialsListener): void
   /** Wait for in-flight requests' sockets to finish, then release the connection pools. */
   close (): Promise<void>
   /** Abort in-flight requests and release the pools now. */
   destroy (): void
 }
 
+export type CredentialsListener = (event: { ok: boolean, forced: boolean, expiresAt?: string, error?: string }) => void
+
 export interface TimerHandle {
   unref?: () => unknown
+  /** Makes the timer keep the process alive after all (a retry during close or the exit flush). */
+  ref?: () => unknown
 }
 
 /** Time source for the engine; tests inject a manual one. Real timers are unref()'d. */

@@ -40,7 +40,11 @@ export interface SendOptions extends DestinationOptions {
 
 export type RecordTime = number | Date | bigint
 
-export type ContentsInput = Record<string, unknown> | ReadonlyArray<readonly [string, unknown]>
+/**
+ * A plain object of key → value, or an array of [key, value] pairs. Typed as `object` so that values
+ * declared with a TypeScript `interface` (which has no index signature) are accepted as they are.
+ */
+export type ContentsInput = object | ReadonlyArray<readonly [string, unknown]>
 
 export interface LogRecord {
   /** ms since the epoch (fractions keep sub-ms precision), a Date, or a bigint of ns. Default: now. */
@@ -50,6 +54,13 @@ export interface LogRecord {
 
 export interface ProducerOptions extends DestinationOptions {
   service: ServiceName
+  /**
+   * This producer's name in diagnostics, metrics (label `producer`) and tracing messages.
+   * Default `service:destination`, e.g. `tls:my-topic-id` or `sls:my-project/my-logstore`.
+   */
+  name?: string
+  /** The producer's own diagnostic log (what it did and why). Default: level 'warn' to stderr. */
+  diagnostics?: DiagnosticsOptions
   /** Service endpoint; no scheme means https://. TLS env fallback VOLCENGINE_ENDPOINT. */
   endpoint?: string
   /** TLS: required (env VOLCENGINE_REGION). SLS: required for v4 signing. */
@@ -87,6 +98,60 @@ export interface ProducerOptions extends DestinationOptions {
   /** Extra trusted CA certificates (PEM) for https endpoints, e.g. a private or test CA. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>
   userAgent?: string
+}
+
+export type DiagnosticsLevel = 'debug' | 'info' | 'warn' | 'error' | 'off'
+
+/**
+ * Where diagnostics go besides a logger: stderr (default when no logger is given), nowhere
+ * ('none': only `diagnostic` events), or a file rotated by size.
+ */
+export type DiagnosticsDestination = 'stderr' | 'none' | DiagnosticsFile
+
+export interface DiagnosticsFile {
+  /** Path of the active file; rotated copies are `file.1`, `file.2`, … (`.gz` when compressed), newest first. */
+  file: string
+  /** Rotate once the file reaches this size. Default 10 MiB (the Go producers' LogMaxSize). */
+  maxSizeBytes?: number
+  /** Rotated files kept. Default 10. */
+  maxFiles?: number
+  /** gzip rotated files. Default false. */
+  compress?: boolean
+}
+
+/**
+ * A logger for the producer's own diagnostics, called as `logger[level](message, record)` (winston's
+ * and console's argument order). It must NOT be the logger whose records this producer ships.
+ */
+export interface DiagnosticsLogger {
+  debug (message: string, record: DiagnosticRecord): unknown
+  info (message: string, record: DiagnosticRecord): unknown
+  warn (message: string, record: DiagnosticRecord): unknown
+  error (message: string, record: DiagnosticRecord): unknown
+}
+
+export interface DiagnosticsOptions {
+  /** The most verbose level written. Default 'warn'. */
+  level?: DiagnosticsLevel
+  /** Your logger (not the one being shipped). With a logger, destination defaults to 'none'. */
+  logger?: DiagnosticsLogger
+  /** Default 'stderr' without a logger, 'none' with one. */
+  destination?: DiagnosticsDestination
+  /** Line format for stderr and files. Default 'text' on stderr, 'json' in files. */
+  format?: 'text' | 'json'
+}
+
+/** One diagnostic record: plain, structured-cloneable data; never credentials or record contents. */
+export interface DiagnosticRecord {
+  /** Epoch ms. */
+  time: number
+  level: 'debug' | 'info' | 'warn' | 'error'
+  /** The producer's name. */
+  producer: string
+  /** What happened: 'batch_sealed', 'request', 'delivered', 'retry', 'failed', 'abandoned', 'drop', 'credentials', 'closed', … */
+  event: string
+  msg: string
+  [field: string]: string | number | boolean
 }
 
 export interface Attempt {
@@ -192,4 +257,6 @@ export interface ProducerEvents {
   failed: [FailedEvent]
   retry: [RetryEvent]
   drop: [DropEvent]
+  /** A diagnostic record at or above diagnostics.level. */
+  diagnostic: [DiagnosticRecord]
 }

@@ -3,7 +3,7 @@
  * natural exit (the producer's own beforeExit flush) deliver; `process.exit()` and an uncaught
  * exception cannot be waited for, so what is still buffered then is lost.
  */
-import { createProducer } from '@logship/producer'
+import { createMetricsForwarder, createProducer, type MetricsForwarder } from '@logship/producer'
 import type { CloseSummary, Credentials, Producer, ProducerOptions, ProducerStats } from '@logship/producer'
 import type { MappedRecord } from './mapping.js'
 import type { EmitEvent, Sink } from './sink.js'
@@ -13,15 +13,18 @@ export class InProcessSink implements Sink {
   readonly #producer: Producer
   readonly #closeTimeoutMs: number
   readonly #emit: EmitEvent
+  readonly #metrics: MetricsForwarder
   #closing: Promise<CloseSummary> | undefined
 
   constructor (options: ProducerOptions, closeTimeoutMs: number, emit: EmitEvent) {
     this.#producer = createProducer(options)
     this.#closeTimeoutMs = closeTimeoutMs
     this.#emit = emit
-    for (const name of ['delivered', 'failed', 'retry', 'drop'] as const) {
+    for (const name of ['delivered', 'failed', 'retry', 'drop', 'diagnostic'] as const) {
       this.#producer.on(name, (event: unknown) => emit(name, event))
     }
+    // The same metrics messages as in worker mode, so registerMetrics(transport) works in both.
+    this.#metrics = createMetricsForwarder(this.#producer, (message) => emit('metrics', message))
   }
 
   write (record: MappedRecord): void {
@@ -46,7 +49,11 @@ export class InProcessSink implements Sink {
   close (): Promise<CloseSummary> {
     this.#closing ??= this.#producer.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => ({
       delivered: 0, failed: 0, dropped: 0, pending: 0, timedOut: true
-    }))
+    })).then((summary) => {
+      this.#metrics.flush()
+      this.#metrics.stop()
+      return summary
+    })
     return this.#closing
   }
 

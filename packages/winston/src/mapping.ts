@@ -75,7 +75,7 @@ export function mapInfo (info: Record<string | symbol, unknown>, now: number, op
           continue
         }
       }
-      contents[key] = value
+      set(contents, key, value)
       continue
     }
     if (key === 'timestamp') {
@@ -117,7 +117,8 @@ function mapSplat (contents: Contents, args: unknown[], flatten: boolean): void 
       continue
     }
     for (const key of keys) {
-      if (key in contents) continue
+      // Own keys only: `constructor` or `toString` in meta are fields like any other.
+      if (Object.hasOwn(contents, key)) continue
       put(contents, key, readProperty(arg, key), flatten)
     }
   }
@@ -128,7 +129,7 @@ function putError (contents: Contents, error: Error): void {
   const text = contentToString(error)
   if (text === undefined) return
   let key = 'error'
-  for (let n = 2; key in contents; n++) {
+  for (let n = 2; Object.hasOwn(contents, key); n++) {
     if (contents[key] === text) return
     key = `error_${n}`
   }
@@ -137,11 +138,17 @@ function putError (contents: Contents, error: Error): void {
 
 function put (contents: Contents, key: string, value: unknown, flatten: boolean): void {
   if (flatten && value !== null && typeof value === 'object') {
-    for (const [k, v] of mapContents({ [key]: value }, { nested: 'flatten' })) contents[k] = v
+    for (const [k, v] of mapContents({ [key]: value }, { nested: 'flatten' })) set(contents, k, v)
     return
   }
   const text = contentToString(value)
-  if (text !== undefined) contents[key] = text
+  if (text !== undefined) set(contents, key, text)
+}
+
+/** A field; `__proto__` is an ordinary field name here (plain assignment would set the prototype). */
+function set (contents: Contents, key: string, text: string): void {
+  if (key === '__proto__') Object.defineProperty(contents, key, { value: text, enumerable: true, writable: true, configurable: true })
+  else contents[key] = text
 }
 
 /** The record time from a format's timestamp, or undefined when it is not a usable time. */

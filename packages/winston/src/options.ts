@@ -4,7 +4,7 @@
  * construction so that a bad config throws there, naming the option, and never later.
  */
 import { createProducer, InvalidOptionError } from '@logship/producer'
-import type { ProducerOptions } from '@logship/producer'
+import type { DiagnosticsLogger, ProducerOptions } from '@logship/producer'
 import type TransportStream from 'winston-transport'
 import type { NestedMode } from './mapping.js'
 
@@ -37,6 +37,8 @@ export interface SplitOptions {
   nested: NestedMode
   closeTimeoutMs: number
   producer: ProducerOptions
+  /** Worker mode: the diagnostics logger stays on this thread; the worker forwards its records. */
+  diagnosticsLogger: DiagnosticsLogger | undefined
 }
 
 /** The producer's own default (below pino's 10 s exit window); used when the option is not set. */
@@ -70,13 +72,22 @@ export function splitOptions (options: LogshipTransportOptions): SplitOptions {
     if (options[key] !== undefined) (transport as Record<string, unknown>)[key] = options[key]
   }
   const useWorker = worker ?? true
+  let diagnosticsLogger: DiagnosticsLogger | undefined
+  let workerOptions: ProducerOptions = producer
   if (useWorker) {
-    assertCloneable(producer)
     // The worker creates the real producer; creating (and dropping) one here makes a bad option
     // throw from this constructor, with the producer's own message, instead of inside the worker.
     createProducer(producer).destroy()
+    // A logger cannot cross to the worker: the worker sends its diagnostics here instead.
+    const diagnostics = producer.diagnostics
+    if (diagnostics?.logger !== undefined) {
+      const { logger, ...rest } = diagnostics
+      diagnosticsLogger = logger
+      workerOptions = { ...producer, diagnostics: { ...rest, destination: rest.destination ?? 'none' } }
+    }
+    assertCloneable(workerOptions)
   }
-  return { transport, worker: useWorker, nested: nested ?? 'json', closeTimeoutMs, producer }
+  return { transport, worker: useWorker, nested: nested ?? 'json', closeTimeoutMs, producer: workerOptions, diagnosticsLogger }
 }
 
 function booleanOption (name: string, value: unknown): void {

@@ -5,7 +5,7 @@
 import type { CloseSummary, Credentials, ProducerStats } from '@logship/producer'
 import type { MappedRecord } from './mapping.js'
 
-export type TransportEventName = 'delivered' | 'failed' | 'retry' | 'drop' | 'warn'
+export type TransportEventName = 'delivered' | 'failed' | 'retry' | 'drop' | 'warn' | 'diagnostic' | 'metrics'
 
 /** Re-emits an event on the transport. Never 'error': winston would crash or unpipe on it. */
 export type EmitEvent = (name: TransportEventName, arg: unknown) => void

@@ -7,6 +7,7 @@
  * delivery problems never become 'error' events.
  */
 import TransportStream from 'winston-transport'
+import { pipeDiagnostics } from '@logship/producer'
 import type { CloseSummary, Credentials, ProducerStats } from '@logship/producer'
 import { mapInfo } from './mapping.js'
 import type { MappedRecord, MappingOptions } from './mapping.js'
@@ -24,6 +25,8 @@ export class LogshipTransport extends TransportStream {
   readonly #sink: Sink
   readonly #mapping: MappingOptions
   #closing: Promise<CloseSummary> | undefined
+  /** Records taken by log(): the diagnostics loop guard checks it does not move while a diagnostic is written. */
+  #logged = 0
 
   constructor (options: LogshipTransportOptions) {
     const split = splitOptions(options)
@@ -41,9 +44,14 @@ export class LogshipTransport extends TransportStream {
       ? new WorkerSink(split.producer, split.closeTimeoutMs, emit)
       : new InProcessSink(split.producer, split.closeTimeoutMs, emit)
     this.mode = this.#sink.mode
+    // Worker mode: the worker's diagnostics reach the user's logger here, on the logging thread.
+    if (split.diagnosticsLogger !== undefined) {
+      pipeDiagnostics(this, split.diagnosticsLogger, { format: split.producer.diagnostics?.format, accepted: () => this.#logged })
+    }
   }
 
   override log (info: Record<string | symbol, unknown>, callback: () => void): void {
+    this.#logged++
     this.#sink.write(toRecord(info, this.#mapping))
     // An uncaught exception's or unhandled rejection's record: winston exits soon; start
     // delivering now, the exit path waits for the rest.

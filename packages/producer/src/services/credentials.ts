@@ -4,6 +4,7 @@
  * Nothing here ever puts a secret or token into an error message.
  */
 import { CredentialsError } from '../errors.js'
+import type { CredentialsListener } from '../transport.js'
 import type { Credentials, CredentialsProvider } from '../types.js'
 
 /** Refresh this long before expiry, or 10 % of the lifetime when that is shorter. */
@@ -22,6 +23,8 @@ export class CredentialsSource {
   private refreshAtMs = Infinity
   private pending: Promise<CurrentCredentials> | undefined
   private readonly now: () => number
+  /** Told about each provider call (diagnostics). */
+  listener: CredentialsListener | undefined
 
   constructor (source: Credentials | CredentialsProvider, now: () => number = Date.now) {
     this.now = now
@@ -63,11 +66,15 @@ export class CredentialsSource {
     this.refreshAtMs = refreshTime(valid.expiresAtMs, this.now())
   }
 
-  /** Secrets to scrub from any text that leaves the library (server messages may echo them). */
+  /**
+   * Values to scrub from any text that leaves the library (server messages may echo them): the
+   * secret, the token, and the key id too (services echo it, e.g. "access key id … does not exist").
+   */
   secrets (): string[] {
     const current = this.current
     if (current === undefined) return []
-    return current.securityToken === '' ? [current.accessKeySecret] : [current.accessKeySecret, current.securityToken]
+    const { accessKeyId, accessKeySecret, securityToken } = current
+    return securityToken === '' ? [accessKeySecret, accessKeyId] : [accessKeySecret, securityToken, accessKeyId]
   }
 
   private refresh (force = false): Promise<CurrentCredentials> {
@@ -85,6 +92,7 @@ export class CredentialsSource {
       } catch (error) {
         return this.fallback(force, (error as Error).message)
       }
+      this.tell({ ok: true, forced: force, ...(this.expiresAtMs === Infinity ? {} : { expiresAt: new Date(this.expiresAtMs).toISOString() }) })
       return this.current as CurrentCredentials
     })()
     this.pending = pending
@@ -95,9 +103,18 @@ export class CredentialsSource {
 
   /** A failed refresh keeps using credentials that have not expired yet. */
   private fallback (force: boolean, message: string): CurrentCredentials {
+    this.tell({ ok: false, forced: force, error: message })
     const current = this.current
     if (!force && current !== undefined && this.now() < this.expiresAtMs) return current
     throw new CredentialsError(message)
+  }
+
+  private tell (event: Parameters<CredentialsListener>[0]): void {
+    try {
+      this.listener?.(event)
+    } catch {
+      // Diagnostics never break signing.
+    }
   }
 }
 

@@ -6,9 +6,9 @@
 import { InvalidRecordError, NetworkError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import { SERVICE_LIMITS } from '../options.js'
-import type { AttemptOutcome, Destination, SealedBatch, ServiceLimits, TimeParts, Wire } from '../transport.js'
+import type { AttemptOutcome, CredentialsListener, Destination, SealedBatch, ServiceLimits, TimeParts, Wire } from '../transport.js'
 import type { ContentsInput, Credentials, SendOptions, ServiceName } from '../types.js'
-import { buildBody, isBuiltBody, type BuiltBody } from '../wire/body.js'
+import { buildBody, buildBodySync, isBuiltBody, type BuildBodyOptions, type BuiltBody } from '../wire/body.js'
 import { HttpClient, type HttpRequest } from '../wire/http.js'
 import { bodySize, encodeGroupTrailer, LogEncoder, type Flavor, type GroupFields } from '../wire/protobuf.js'
 import { classifyError, classifyResponse, header, isAuthFailure, REQUEST_ID_HEADER } from './classify.js'
@@ -87,6 +87,17 @@ export class ServiceWire implements Wire {
     return bodySize(this.service as Flavor, entriesBytes, this.trailer(dest).length)
   }
 
+  /** Builds and caches an lz4 or uncompressed body at seal time and lets the batch drop its entries. */
+  prepare (batch: SealedBatch): void {
+    if (this.options.compression === 'deflate' || isBuiltBody(batch.cache)) return
+    try {
+      batch.cache = buildBodySync(batch.entries, this.trailer(batch.destination), this.bodyOptions())
+    } catch {
+      return // send() builds it and reports what went wrong
+    }
+    batch.releaseEntries?.()
+  }
+
   async send (batch: SealedBatch): Promise<AttemptOutcome> {
     let secrets: readonly string[] = []
     try {
@@ -108,6 +119,10 @@ export class ServiceWire implements Wire {
 
   setCredentials (credentials: Credentials): void {
     this.credentials.set(credentials)
+  }
+
+  observeCredentials (listener: CredentialsListener): void {
+    this.credentials.listener = listener
   }
 
   close (): Promise<void> {
@@ -134,14 +149,18 @@ export class ServiceWire implements Wire {
 
   private async body (batch: SealedBatch): Promise<BuiltBody> {
     if (isBuiltBody(batch.cache)) return batch.cache
-    const built = await buildBody(batch.entries, this.trailer(batch.destination), {
+    const built = await buildBody(batch.entries, this.trailer(batch.destination), this.bodyOptions())
+    batch.cache = built
+    return built
+  }
+
+  private bodyOptions (): BuildBodyOptions {
+    return {
       flavor: this.service as Flavor,
       compression: this.options.compression,
       md5: this.protocol.needsMd5,
       sha256: this.protocol.needsSha256
-    })
-    batch.cache = built
-    return built
+    }
   }
 
   private trailer (dest: Destination): Buffer {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { deflateBody } from './deflate.js'
 import { lz4CompressBlock } from './lz4.js'
-import { encodeBody, type Flavor } from './protobuf.js'
+import { bodySize, encodeBody, encodeBodyInto, type Flavor } from './protobuf.js'
 
 export type BodyCompression = 'lz4' | 'deflate' | 'none'
 
@@ -29,16 +29,34 @@ export interface BuildBodyOptions {
 }
 
 export async function buildBody (entries: Uint8Array, trailer: Uint8Array, options: BuildBodyOptions): Promise<BuiltBody> {
+  if (options.compression !== 'deflate') return buildBodySync(entries, trailer, options)
   const raw = encodeBody(options.flavor, entries, trailer)
-  let body: Buffer
-  switch (options.compression) {
-    case 'lz4': body = lz4CompressBlock(raw); break
-    case 'deflate': body = await deflateBody(raw); break
-    default: body = raw
+  return finish(await deflateBody(raw), raw.length, options)
+}
+
+/**
+ * Uncompressed bodies headed for lz4 are assembled here, reused call after call (one per thread,
+ * as large as the largest body so far), so only the compressed bytes are allocated per batch.
+ */
+let scratch = Buffer.allocUnsafe(0)
+
+/** buildBody for 'lz4' and 'none', which need no waiting: the engine builds bodies at seal time with it. */
+export function buildBodySync (entries: Uint8Array, trailer: Uint8Array, options: BuildBodyOptions): BuiltBody {
+  if (options.compression === 'deflate') throw new Error('a deflate body is built with buildBody()')
+  if (options.compression === 'none') {
+    const raw = encodeBody(options.flavor, entries, trailer)
+    return finish(raw, raw.length, options)
   }
+  const size = bodySize(options.flavor, entries.length, trailer.length)
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(size)
+  encodeBodyInto(options.flavor, entries, trailer, scratch)
+  return finish(lz4CompressBlock(scratch.subarray(0, size)), size, options)
+}
+
+function finish (body: Buffer, rawSize: number, options: BuildBodyOptions): BuiltBody {
   return {
     body,
-    rawSize: raw.length,
+    rawSize,
     compression: options.compression,
     md5Hex: options.md5 ? createHash('md5').update(body).digest('hex').toUpperCase() : '',
     sha256Hex: options.sha256 ? createHash('sha256').update(body).digest('hex') : ''

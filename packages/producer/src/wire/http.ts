@@ -3,7 +3,7 @@
  * the sender's decision), timeouts from the options, errors mapped to LogshipErrors.
  * Idle pooled sockets are unref'd by undici, so an idle client does not keep the process alive.
  */
-import { rootCertificates } from 'node:tls'
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls'
 import { Pool } from 'undici'
 import { LogshipError, NetworkError, RequestTimeoutError } from '../errors.js'
 
@@ -91,14 +91,19 @@ export class HttpClient {
     let pool = this.pools.get(origin)
     if (pool === undefined) {
       const { ca, connectTimeoutMs, requestTimeoutMs, connections } = this.options
+      // undici checks the certificate against the Host header; SLS on an IP or localhost endpoint
+      // sends `Host: <project>.<ip>`, which no certificate can match. Check it against the host
+      // actually connected to (the same name whenever Host and origin agree).
+      const hostname = new URL(origin).hostname.replace(/^\[|\]$/g, '')
+      const identity = (_name: string, cert: PeerCertificate): Error | undefined => checkServerIdentity(hostname, cert)
       pool = new Pool(origin, {
         connections: connections ?? null,
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
         // Passing `ca` replaces Node's roots; keep them so a private CA is added, not substituted.
         connect: ca === undefined
-          ? { timeout: connectTimeoutMs }
-          : { timeout: connectTimeoutMs, ca: [...rootCertificates, ...ca] }
+          ? { timeout: connectTimeoutMs, checkServerIdentity: identity }
+          : { timeout: connectTimeoutMs, ca: [...rootCertificates, ...ca], checkServerIdentity: identity }
       })
       this.pools.set(origin, pool)
     }

@@ -1,7 +1,7 @@
 /**
  * Raw LZ4 block (no frame, no size prefix), as both services expect; the receiver sizes the output
  * from the bodyrawsize header. lz4-napi (lz4_flex) does the work; its block carries a 4-byte
- * little-endian size prefix, stripped here by returning a view.
+ * little-endian size prefix, stripped here.
  */
 import { createRequire } from 'node:module'
 
@@ -31,8 +31,8 @@ export function lz4CompressBlock (input: Buffer): Buffer {
   if (lib !== null && input.length > 0) {
     try {
       const out = lib.compressSync(input)
-      const block = out.subarray(4)
-      if (block.length < input.length) return block
+      // `out` is as large as the worst case; keep an exact copy, not a view that pins all of it.
+      if (out.length - 4 < input.length) return Buffer.from(out.subarray(4))
     } catch {
       // fall through to the literal block
     }

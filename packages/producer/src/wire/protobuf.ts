@@ -103,6 +103,8 @@ function timeFieldsSize (flavor: Flavor, seconds: number, ns: number): number {
 const MARKER_PREFIX = '…[truncated '
 const MARKER_SUFFIX = ' bytes]'
 const MARKER_FIXED_BYTES = Buffer.byteLength(MARKER_PREFIX + MARKER_SUFFIX)
+/** SLS refuses a whole request (InvalidKey) for one empty key, so an empty key is sent as this. */
+export const SLS_EMPTY_KEY = '_empty_key'
 
 /** Encodes Logs as LogGroup field-1 entries into one scratch buffer, reused call after call. */
 export class LogEncoder {
@@ -209,6 +211,7 @@ export class LogEncoder {
 
   /** LogContent: `12 <len> [0a <klen> key] [12 <vlen> value]`. */
   private writePair (pos: number, k: string, v: string): number {
+    if (k.length === 0 && !this.tls) k = SLS_EMPTY_KEY
     // Worst case: 3 bytes per UTF-16 unit, plus tags and varints.
     this.ensure(pos + 3 * (k.length + v.length) + 24)
     const buf = this.buf
@@ -265,7 +268,7 @@ export class LogEncoder {
   /** The slow path for oversized logs: materialize the strings, cut the largest values, encode. */
   private encodeTruncated (time: TimeParts, contents: ContentsInput): Uint8Array {
     const pairs = mapContents(contents)
-    const keys = pairs.map((pair) => Buffer.from(pair[0]))
+    const keys = pairs.map((pair) => Buffer.from(pair[0] === '' && !this.tls ? SLS_EMPTY_KEY : pair[0]))
     const values = pairs.map((pair) => Buffer.from(pair[1]))
     const [t, ns] = timeFields(this.flavor, time)
     const fixed = timeFieldsSize(this.flavor, t, ns)
@@ -422,14 +425,20 @@ export function bodySize (flavor: Flavor, entriesBytes: number, trailerBytes: nu
 
 /** The request body: TLS wraps the LogGroup in a LogGroupList, SLS sends the LogGroup itself. */
 export function encodeBody (flavor: Flavor, entries: Uint8Array, trailer: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(bodySize(flavor, entries.length, trailer.length))
+  encodeBodyInto(flavor, entries, trailer, out)
+  return out
+}
+
+/** encodeBody into `out` (at least bodySize() long); returns the body length. */
+export function encodeBodyInto (flavor: Flavor, entries: Uint8Array, trailer: Uint8Array, out: Uint8Array): number {
   const group = entries.length + trailer.length
   const head = flavor === 'tls' ? 1 + varintSize(group) : 0
-  const out = Buffer.allocUnsafe(head + group)
   if (flavor === 'tls') {
     out[0] = TAG_LOGS
     writeVarint(out, 1, group)
   }
   out.set(entries, head)
   out.set(trailer, head + entries.length)
-  return out
+  return head + group
 }

@@ -21,7 +21,6 @@ const BATCH_RECORDS = 4096
 const REPORT_GRACE_MS = 250
 const WORKER_LOST_GRACE_MS = 1000
 
-const NOT_CLOSED: CloseSummary = Object.freeze({ delivered: 0, failed: 0, dropped: 0, pending: 0, timedOut: true })
 
 export class WorkerSink implements Sink, ExitParticipant {
   readonly mode = 'worker'
@@ -33,6 +32,8 @@ export class WorkerSink implements Sink, ExitParticipant {
   #batch: RecordBatch = []
   #scheduled = false
   #nextId = 0
+  /** Records handed to the worker (or queued for it): what a silent worker's summary is judged against. */
+  #written = 0
   readonly #waiting = new Map<number, (message: FromWorker | undefined) => void>()
   #exited = false
   /** close() has settled: the worker is being terminated and takes nothing more. */
@@ -59,6 +60,7 @@ export class WorkerSink implements Sink, ExitParticipant {
   }
 
   write (record: MappedRecord): void {
+    this.#written++
     this.#batch.push(record.time, record.contents)
     if (this.#batch.length >= 2 * BATCH_RECORDS) this.#post()
     else if (!this.#scheduled) {
@@ -89,9 +91,19 @@ export class WorkerSink implements Sink, ExitParticipant {
       this.#released = true
       unregisterForExit(this)
       void this.#worker.terminate().catch(() => {})
-      return message?.op === 'closed' ? message.summary : NOT_CLOSED
+      return message?.op === 'closed' ? message.summary : this.#unansweredSummary()
     })
     return this.#closing
+  }
+
+  /**
+   * The worker did not confirm its close by the deadline: whatever its last shared stats do not
+   * show as settled is reported as pending, never as nothing.
+   */
+  #unansweredSummary (): CloseSummary {
+    const s = this.stats()
+    const settled = s.delivered + s.failed + s.dropped
+    return { delivered: s.delivered, failed: s.failed, dropped: s.dropped, pending: Math.max(0, this.#written - settled), timedOut: true }
   }
 
   stats (): ProducerStats {
@@ -169,7 +181,7 @@ export class WorkerSink implements Sink, ExitParticipant {
   #onMessage (message: FromWorker): void {
     switch (message.op) {
       case 'event':
-        this.#emit(message.name, fromPlainEvent(message.arg))
+        this.#emit(message.name, message.name === 'diagnostic' || message.name === 'metrics' ? message.arg : fromPlainEvent(message.arg))
         break
       case 'flushed':
       case 'closed':

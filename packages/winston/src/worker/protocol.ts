@@ -37,7 +37,7 @@ export type ToWorker =
   | { op: 'credentials', credentials: Credentials }
 
 export type FromWorker =
-  | { op: 'event', name: 'delivered' | 'failed' | 'retry' | 'drop', arg: Record<string, unknown> }
+  | { op: 'event', name: 'delivered' | 'failed' | 'retry' | 'drop' | 'diagnostic' | 'metrics', arg: Record<string, unknown> }
   | { op: 'flushed', id: number }
   | { op: 'closed', id: number, summary: CloseSummary }
   | { op: 'fatal', error: PlainError }

@@ -5,7 +5,7 @@
  * synchronously in its exit path.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { createProducer } from '@logship/producer'
+import { createMetricsForwarder, createProducer } from '@logship/producer'
 import type { Producer, ProducerStats } from '@logship/producer'
 import { STATE_CLOSED, STATS_KEYS, toPlainError, toPlainEvent } from './protocol.js'
 import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
@@ -45,6 +45,9 @@ function start (): void {
       post({ op: 'event', name, arg: toPlainEvent(event) })
     })
   }
+  // Diagnostics and metrics cross as plain data; the transport re-emits them in the logging thread.
+  producer.on('diagnostic', (record) => post({ op: 'event', name: 'diagnostic', arg: record }))
+  const metrics = createMetricsForwarder(producer, (message) => post({ op: 'event', name: 'metrics', arg: message as unknown as Record<string, unknown> }))
 
   let closing = false
   let lateRecords = 0
@@ -82,6 +85,8 @@ function start (): void {
         producer.close({ timeoutMs: Math.max(1, message.deadline - Date.now()) }).then(
           (summary) => {
             publishStats(producer)
+            metrics.flush()
+            metrics.stop()
             markClosed()
             post({ op: 'closed', id: message.id, summary: { ...summary, dropped: summary.dropped + lateRecords } })
           },
