@@ -23,7 +23,9 @@ for (const service of SERVICES) {
         const bound = 1 * MiB
         const o = options(service, em.url, { totalSizeInBytes: bound })
         const outageMs = 800
-        em.inject({ kind: 'outage', durationMs: outageMs, mode, ...target(o) })
+        // The outage lasts until the app has finished logging (ended below), so how fast this
+        // machine runs the loop cannot end it early.
+        const outage = em.inject({ kind: 'outage', durationMs: 120_000, mode, ...target(o) })
         const producer = createProducer(o)
         const accepted = new Set<string>()
         const dropped = new Set<string>()
@@ -43,6 +45,7 @@ for (const service of SERVICES) {
           await sleep(outageMs / 8)
         }
         const sent = n
+        em.removeFault(outage)
         await producer.flush()
         clearInterval(sampler)
         const stats = producer.stats()

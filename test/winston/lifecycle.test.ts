@@ -141,7 +141,7 @@ for (const worker of [true, false]) {
       await endLogger(logger)
       const took = Date.now() - start
       emulator.removeFault(fault)
-      assert.ok(took >= 900 && took < 1000 + 1500, `end took ${took} ms`)
+      assert.ok(took >= 900 && took < 1000 + 5000, `end took ${took} ms (the hold lasts 20 s)`)
       const summary = await transport.close()
       assert.equal(summary.timedOut, true)
       assert.equal(summary.pending, 50)
@@ -156,7 +156,7 @@ for (const worker of [true, false]) {
       for (let i = 0; i < 100; i++) logger.info('into the void')
       const start = Date.now()
       await endLogger(logger)
-      assert.ok(Date.now() - start < 1000 + 1500, `end took ${Date.now() - start} ms`)
+      assert.ok(Date.now() - start < 1000 + 5000, `end took ${Date.now() - start} ms (retrying would take far longer)`)
       await waitFor(() => failures.length > 0, 2000, 'a failed event')
     })
 
