@@ -1,8 +1,10 @@
 /**
- * Which raw-LZ4-block compressor to ship: lz4-napi (native, lz4_flex) as wrapped by the producer,
- * against lz4js (pure JS, compressBlock), with zlib for reference. Input: TLS LogGroupList bodies of
+ * Which raw-LZ4-block compressor to ship: the producer's own (TypeScript, wire/lz4.ts) against
+ * lz4-napi (native, lz4_flex; its compressSync retains about each output's size: see the RSS column)
+ * and lz4js (pure JS, compressBlock), with zlib for reference. Input: TLS LogGroupList bodies of
  * standard records (level, message, field_0..field_7 of 60 bytes each) at the default 512 KiB batch
- * size and a small 32 KiB one. Reports throughput on the uncompressed size and the ratio.
+ * size and a small 32 KiB one. Reports throughput on the uncompressed size, the ratio, and how much
+ * the process RSS grew while the compressor ran (after a forced GC when --expose-gc is given).
  *
  *   node --import tsx bench/lz4-choice.ts
  */
@@ -17,6 +19,7 @@ interface Lz4js {
   decompressBlock (src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, dIndex: number): number
 }
 const lz4js = createRequire(import.meta.url)('lz4js') as Lz4js
+const lz4Napi = createRequire(import.meta.url)('lz4-napi') as { compressSync (data: Buffer): Buffer }
 
 const WORDS = ['user', 'order', 'payment', 'id', 'ok', 'failed', 'retry', 'GET', 'POST', '/api/v1/items', 'cache', 'hit', 'miss', 'db', 'latency', 'ms', 'region', 'cn-beijing', 'shard', 'trace']
 let seed = 42
@@ -54,7 +57,10 @@ function lz4jsBlock (input: Buffer): Buffer {
   return out.subarray(0, n)
 }
 
-function measure (name: string, input: Buffer, fn: (b: Buffer) => Buffer): { name: string, mbps: number, ratio: number } {
+function measure (name: string, input: Buffer, fn: (b: Buffer) => Buffer): { name: string, mbps: number, ratio: number, rssMiB: number } {
+  const gc = (globalThis as { gc?: () => void }).gc
+  gc?.()
+  const rss0 = process.memoryUsage().rss
   let out = fn(input)
   for (let i = 0; i < 5; i++) out = fn(input) // warm up
   const minMs = 1500
@@ -67,11 +73,14 @@ function measure (name: string, input: Buffer, fn: (b: Buffer) => Buffer): { nam
   }
   const cpu = process.cpuUsage(t0)
   const cpuSec = (cpu.user + cpu.system) / 1e6
-  return { name, mbps: (input.length * runs) / cpuSec / 1e6, ratio: input.length / out.length }
+  const ratio = input.length / out.length
+  gc?.()
+  return { name, mbps: (input.length * runs) / cpuSec / 1e6, ratio, rssMiB: (process.memoryUsage().rss - rss0) / 1048576 }
 }
 
 const cases: Array<[string, (b: Buffer) => Buffer]> = [
-  ['lz4-napi (shipped)', lz4CompressBlock],
+  ['producer lz4 (shipped)', lz4CompressBlock],
+  ['lz4-napi compressSync', (b) => lz4Napi.compressSync(b).subarray(4)],
   ['lz4js compressBlock', lz4jsBlock],
   ['zlib level 1', (b) => deflateSync(b, { level: 1 })],
   ['zlib level 6 (deflate option)', (b) => deflateSync(b, { level: 6 })]
@@ -90,9 +99,9 @@ console.log(`node ${process.version}, ${process.platform}/${process.arch}; MB/s 
 for (const size of [512 * 1024, 32 * 1024]) {
   const body = batchBody(size)
   console.log(`\nbatch ${(body.length / 1024).toFixed(0)} KiB (${body.length} B of protobuf)`)
-  console.log('compressor                      MB/s     ratio')
+  console.log('compressor                      MB/s     ratio   RSS growth MiB')
   for (const [name, fn] of cases) {
     const r = measure(name, body, fn)
-    console.log(`${r.name.padEnd(30)} ${r.mbps.toFixed(0).padStart(6)}   ${r.ratio.toFixed(2).padStart(6)}`)
+    console.log(`${r.name.padEnd(30)} ${r.mbps.toFixed(0).padStart(6)}   ${r.ratio.toFixed(2).padStart(6)}   ${r.rssMiB.toFixed(0).padStart(6)}`)
   }
 }

@@ -6,8 +6,12 @@
  *                    default line parsing (split2 + JSON.parse), sending through @logship/producer
  * Main-thread time is the logging loop's wall time (what the app waits; pino blocks when the worker
  * falls behind) and the main thread's own CPU. The worker's cost is the CPU of every other thread
- * of the process from the first record until everything is delivered (flush), per line.
+ * of the process from the first record until everything is delivered (flush), per line. That
+ * includes V8's GC helper threads, which also collect the main thread's garbage (with a do-nothing
+ * worker target they alone cost ~2 µs/line here), so the worker thread's own CPU is reported too
+ * (workerThreadCpuUsPerLine: the threads that appeared with the transport, sampled until it exits).
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import pino from 'pino'
@@ -27,10 +31,38 @@ function fields (i: number): Record<string, string> {
   return { field_0: c.field_0, field_1: c.field_1, field_2: c.field_2, field_3: c.field_3, field_4: c.field_4, field_5: c.field_5, field_6: c.field_6, field_7: c.field_7 }
 }
 
+/** CPU ns of each thread of this process (Linux; empty elsewhere). */
+function threadCpuNs (): Map<string, number> {
+  const out = new Map<string, number>()
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const text = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1')
+        out.set(tid, Number(text.slice(0, text.indexOf(' '))))
+      } catch {
+        // the thread just exited
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out
+}
+// The transport's threads: those that appeared while it started; their CPU is sampled while they live.
+const workerThreads = new Map<string, { start: number, last: number }>()
+function sampleWorkerThreads (): void {
+  const now = threadCpuNs()
+  for (const [tid, t] of workerThreads) {
+    const ns = now.get(tid)
+    if (ns !== undefined) t.last = ns
+  }
+}
+
 let stream: any
 if (mode === 'noop') {
   stream = { write () {} }
 } else {
+  const before = threadCpuNs()
   const options = { ...producerOptions('tls', url, `pino-${mode}-${process.pid}`, { totalSizeInBytes }), closeTimeoutMs: 300000 }
   const target = mode === 'logship' ? require.resolve('@logship/pino') : join(new URL('.', import.meta.url).pathname, '../targets/pino-abstract.mjs')
   stream = pino.transport({ target, options })
@@ -38,6 +70,7 @@ if (mode === 'noop') {
   const keepAlive = setInterval(() => {}, 1000)
   await new Promise((resolve, reject) => { stream.once('ready', resolve); stream.once('error', reject) })
   clearInterval(keepAlive)
+  for (const [tid, ns] of threadCpuNs()) if (!before.has(tid)) workerThreads.set(tid, { start: ns, last: ns })
 }
 const logger = pino({}, stream)
 // Warm-up: the same call shape, not measured (and not delivered: a separate logger level filters it).
@@ -46,6 +79,8 @@ const logger = pino({}, stream)
   for (let i = 0; i < 20000; i++) warm.info(fields(i), standardContents(i).message)
 }
 
+sampleWorkerThreads()
+const workerStartNs = [...workerThreads.values()].reduce((sum, t) => sum + t.last, 0)
 const span = startSpan()
 for (let i = 0; i < records; i++) logger.info(fields(i), standardContents(i).message)
 const loop = span()
@@ -53,7 +88,13 @@ let drainMs = loop.wallMs
 let offMainCpuUs = 0
 if (mode !== 'noop') {
   // Ending the stream closes the worker's producer: it delivers everything, then the worker exits.
-  const keepAlive = setInterval(() => {}, 1000)
+  // But thread-stream's end() blocks this thread (so nothing can be sampled) and terminates the
+  // worker if that takes over 10 s; so first wait for delivery with flush(), which does not block
+  // (@logship/pino delivers before calling back; a target without flush() calls back at once).
+  sampleWorkerThreads()
+  const keepAlive = setInterval(sampleWorkerThreads, 50)
+  await new Promise<void>((resolve, reject) => stream.flush((err?: Error | null) => { if (err) reject(err); else resolve() }))
+  sampleWorkerThreads()
   const closed = new Promise((resolve) => stream.once('close', resolve))
   stream.end()
   await closed
@@ -73,5 +114,8 @@ emit({
   linesPerSec: records / (drainMs / 1000),
   workerCpuUsPerLine: offMainCpuUs / records,
   workerCapacityLinesPerSec: offMainCpuUs > 0 ? records / (offMainCpuUs / 1e6) : null,
+  // The worker thread alone (sampled every 50 ms until it exits, so it may miss its last 50 ms).
+  workerThreadCpuUsPerLine: workerThreads.size > 0 ? ([...workerThreads.values()].reduce((sum, t) => sum + t.last, 0) - workerStartNs) / 1000 / records : null,
+  workerThreads: workerThreads.size,
   peakRssMiB: peakRssMiB()
 })

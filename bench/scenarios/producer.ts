@@ -15,7 +15,7 @@ const service = arg('service', 'tls') as 'tls' | 'sls'
 const records = Number(arg('records', '200000'))
 const totalSizeInBytes = Number(arg('total-size', String(100 * 1024 * 1024)))
 
-// Warm-up outside the measurement: loads lz4-napi and undici and lets the JIT compile the hot paths,
+// Warm-up outside the measurement: loads undici and lets the JIT compile the hot paths,
 // so that a short run measures the producer, not the compiler. These records reach the emulator too.
 const WARMUP = Number(arg('warmup', '20000'))
 {

@@ -2,7 +2,7 @@
  * A batch's request body, built once: protobuf envelope, compression, digests. It is cached on the
  * SealedBatch so a retry only re-signs (the signature covers X-Date, which changes).
  */
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import { deflateBody } from './deflate.js'
 import { lz4CompressBlock } from './lz4.js'
 import { bodySize, encodeBody, encodeBodyInto, type Flavor } from './protobuf.js'
@@ -53,13 +53,20 @@ export function buildBodySync (entries: Uint8Array, trailer: Uint8Array, options
   return finish(lz4CompressBlock(scratch.subarray(0, size)), size, options)
 }
 
+/** One-shot digest: crypto.hash (Node >= 20.12) skips the Hash object and stream machinery of createHash. */
+type OneShotHash = (algorithm: string, data: Buffer, encoding: 'hex') => string
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash
+function hexDigest (algorithm: string, data: Buffer): string {
+  return oneShot !== undefined ? oneShot(algorithm, data, 'hex') : crypto.createHash(algorithm).update(data).digest('hex')
+}
+
 function finish (body: Buffer, rawSize: number, options: BuildBodyOptions): BuiltBody {
   return {
     body,
     rawSize,
     compression: options.compression,
-    md5Hex: options.md5 ? createHash('md5').update(body).digest('hex').toUpperCase() : '',
-    sha256Hex: options.sha256 ? createHash('sha256').update(body).digest('hex') : ''
+    md5Hex: options.md5 ? hexDigest('md5', body).toUpperCase() : '',
+    sha256Hex: options.sha256 ? hexDigest('sha256', body) : ''
   }
 }
 

@@ -199,7 +199,9 @@ export class LogEncoder {
     const start = HEAD - 1 - varintSize(bodyLen)
     this.buf[start] = TAG_LOGS
     writeVarint(this.buf, start + 1, bodyLen)
-    return this.buf.subarray(start, end)
+    // A plain Uint8Array view: Buffer#subarray goes through the FastBuffer species constructor
+    // (FastBuffer + subarray were ~3 % of the producer's busy main thread in a profile).
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, end - start)
   }
 
   private ensure (bytes: number): void {
