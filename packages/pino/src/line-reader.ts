@@ -2,7 +2,8 @@
  * The transport's stream: a Writable that takes pino's NDJSON in chunks of any size, splits them
  * on newlines itself and hands each line to a synchronous handler. In a worker, thread-stream
  * writes whatever the main thread has put in the shared buffer (up to 4 MB) in one write(), so
- * the per-line cost is one indexOf and one slice, not a stream event per line as with split2.
+ * the per-line cost is one indexOf, not a stream event per line as with split2; a handler that
+ * takes ranges (the transport's) gets each line as (chunk, start, end), without a slice.
  *
  * write() never waits on the network: lines go straight into the producer, which drops and
  * counts when its buffer is full. That keeps the worker draining, so pino's main thread never
@@ -14,6 +15,12 @@ import { StringDecoder } from 'node:string_decoder'
 export interface LineHandlers {
   /** One line, without its newline (and without a trailing \r). Never called for empty lines. */
   line (text: string): void
+  /**
+   * Optional, used instead of line(): the line is `text.slice(start, end)`, given without making
+   * the slice. `fresh` is false when `text` is the string of the previous call (a later line of
+   * the same chunk).
+   */
+  range?: (text: string, start: number, end: number, fresh: boolean) => void
   /** Everything handed to line() so far is settled. */
   flush (): Promise<void>
   /** No more lines: deliver what is buffered (bounded) and release resources. Called once. */
@@ -93,10 +100,25 @@ export class LineStream extends Writable {
       start = nl + 1
       nl = text.indexOf(LF, start)
     }
-    while (nl !== -1) {
-      if (nl > start) this.#line(text.slice(start, nl))
-      start = nl + 1
-      nl = text.indexOf(LF, start)
+    const range = this.#handlers.range
+    if (range !== undefined) {
+      // Lines as ranges of the chunk: no slice per line (thread-stream hands flat strings).
+      let fresh = true
+      while (nl !== -1) {
+        const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl
+        if (end > start) {
+          range(text, start, end, fresh)
+          fresh = false
+        }
+        start = nl + 1
+        nl = text.indexOf(LF, start)
+      }
+    } else {
+      while (nl !== -1) {
+        if (nl > start) this.#line(text.slice(start, nl))
+        start = nl + 1
+        nl = text.indexOf(LF, start)
+      }
     }
     if (start < text.length) this.#pending = text.slice(start)
   }
@@ -110,6 +132,8 @@ export class LineStream extends Writable {
   #line (text: string): void {
     const line = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text
     if (line === '') return
-    this.#handlers.line(line)
+    const range = this.#handlers.range
+    if (range !== undefined) range(line, 0, line.length, true)
+    else this.#handlers.line(line)
   }
 }

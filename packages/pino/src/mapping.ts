@@ -6,7 +6,7 @@
  * rules to stringify (nested objects as compact JSON).
  */
 import { mapContents } from '@logship/producer'
-import { createScanner } from './line-scanner.js'
+import { createScanner, type LineScanner } from './line-scanner.js'
 import { parseTime, type ParsedTime } from './time.js'
 
 /** pino's default levels. */
@@ -32,16 +32,30 @@ export interface MappedRecord {
   contents: Pairs
 }
 
-export type LineMapper = (line: string) => MappedRecord
+/**
+ * One line to one record: `line`, or its part from `start` to `end` (a line inside a chunk, read
+ * without slicing it out). `fresh: false` says `line` is the same string as in the previous call,
+ * at a later range (the chunk being read); the default treats every call as a new string.
+ */
+export type LineMapper = (line: string, start?: number, end?: number, fresh?: boolean) => MappedRecord
 
 const OPEN_BRACE = 0x7b
 
-/** `fastPath: false` maps every line through JSON.parse (the reference the scanner is tested against). */
-export function createMapper (settings: MappingSettings, { fastPath = true } = {}): LineMapper {
+export interface MapperOptions {
+  /** false maps every line through JSON.parse (the reference the scanner is tested against). */
+  fastPath?: boolean
+  /**
+   * The scanner's results may be one record reused from line to line (valid until the next call):
+   * for the transport, which hands each record to producer.send, which encodes it before returning.
+   */
+  reuse?: boolean
+}
+
+export function createMapper (settings: MappingSettings, { fastPath = true, reuse = false }: MapperOptions = {}): LineMapper {
   const { levelKey, messageKey, timeKey, errorKey, labels } = settings
   const flatten = settings.nested === 'flatten'
   const errorPrefix = errorKey + '.'
-  const scan = fastPath ? createScanner(settings) : () => undefined
+  const scan: LineScanner = fastPath ? createScanner(settings, { reuse }) : () => undefined
 
   function mapObject (obj: Record<string, unknown>): MappedRecord {
     const contents: Pairs = []
@@ -64,15 +78,16 @@ export function createMapper (settings: MappingSettings, { fastPath = true } = {
     return { time, contents: flatten ? mapContents(contents, { nested: 'flatten' }) : contents }
   }
 
-  return function mapLine (line: string): MappedRecord {
+  return function mapLine (chunk: string, start = 0, end = chunk.length, fresh = true): MappedRecord {
     let fast: MappedRecord | undefined
     try {
-      fast = scan(line)
+      fast = scan(chunk, start, end, fresh)
     } catch {
       // A nested value the scanner handed to JSON.parse was not JSON: the general path decides.
       fast = undefined
     }
     if (fast !== undefined) return flatten ? { time: fast.time, contents: mapContents(fast.contents, { nested: 'flatten' }) } : fast
+    const line = start === 0 && end === chunk.length ? chunk : chunk.slice(start, end)
     let text = line
     if (text.charCodeAt(0) !== OPEN_BRACE) text = text.trim()
     if (text.charCodeAt(0) === OPEN_BRACE) {

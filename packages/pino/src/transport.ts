@@ -61,7 +61,8 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   } catch (err) {
     throw startupError(err)
   }
-  const mapLine = createMapper(resolveMapping(split.mapping, await receivePinoConfig()))
+  // reuse: producer.send encodes the record before it returns, so one record object serves every line.
+  const mapLine = createMapper(resolveMapping(split.mapping, await receivePinoConfig()), { reuse: true })
   const { closeTimeoutMs } = split
   const invalid = { count: 0 }
   let settle!: (summary: SummaryPayload) => void
@@ -69,19 +70,24 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
 
   const stream: LogshipStream = new LogshipStream(producer, invalid, summary, {
     line (text) {
-      try {
-        producer.send(mapLine(text))
-      } catch (err) {
-        // Nothing a user logs may kill the worker: count it and tell, then keep draining.
-        invalid.count++
-        const reason = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED' ? 'closed' : 'invalid_record'
-        emit('drop', { reason, count: 1, bytes: Buffer.byteLength(text) })
-      }
+      send(text, 0, text.length, true)
     },
+    range: send,
     flush: () => producer.flush(),
     close: () => closeProducer()
   })
   const emit = createEventSink(stream)
+
+  function send (text: string, start: number, end: number, fresh: boolean): void {
+    try {
+      producer.send(mapLine(text, start, end, fresh))
+    } catch (err) {
+      // Nothing a user logs may kill the worker: count it and tell, then keep draining.
+      invalid.count++
+      const reason = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED' ? 'closed' : 'invalid_record'
+      emit('drop', { reason, count: 1, bytes: Buffer.byteLength(text.slice(start, end)) })
+    }
+  }
 
   producer.on('delivered', (event) => emit('delivered', deliveredPayload(event)))
   producer.on('failed', (event) => emit('failed', failedPayload(event)))
