@@ -39,7 +39,8 @@ export interface MappedRecord {
   contents: Contents
 }
 
-const FORMAT_TOKEN = /%[scdjifoO]/
+/** A printf-style token: while the message still has one, nothing interpolated the splat. */
+export const FORMAT_TOKEN = /%[scdjifoO]/
 const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d{1,6})/
 /** Numbers below this are epoch seconds (1e11 ms would be 1973). */
 const SECONDS_BELOW = 1e11
@@ -146,7 +147,7 @@ function put (contents: Contents, key: string, value: unknown, flatten: boolean)
 }
 
 /** A field; `__proto__` is an ordinary field name here (plain assignment would set the prototype). */
-function set (contents: Contents, key: string, text: string): void {
+export function set (contents: Contents, key: string, text: string): void {
   if (key === '__proto__') Object.defineProperty(contents, key, { value: text, enumerable: true, writable: true, configurable: true })
   else contents[key] = text
 }

@@ -14,6 +14,13 @@ export interface Sink {
   readonly mode: 'worker' | 'in-process'
   /** Takes one record; never blocks and never throws. */
   write (record: MappedRecord): void
+  /**
+   * Optional fast path: takes the info object itself when it can be carried exactly without
+   * mapInfo (worker mode, see worker/encode.ts); false means call write(mapInfo(…)) instead.
+   */
+  writeInfo?: (info: Record<string | symbol, unknown>) => boolean
+  /** Optional: the transport got a listener for this event (worker mode forwards only those). */
+  listen?: (name: string | symbol) => void
   /** Starts delivering what is queued without waiting (an exception record is about to end the process). */
   kick (): void
   /** Resolves when every record written before the call is delivered or has finally failed. */

@@ -44,6 +44,11 @@ export class LogshipTransport extends TransportStream {
       ? new WorkerSink(split.producer, split.closeTimeoutMs, emit)
       : new InProcessSink(split.producer, split.closeTimeoutMs, emit)
     this.mode = this.#sink.mode
+    const sink = this.#sink
+    if (sink.listen !== undefined) {
+      // 'newListener' comes before the listener is added, and before any record logged after it.
+      this.on('newListener', (name: string | symbol) => sink.listen!(name))
+    }
     // Worker mode: the worker's diagnostics reach the user's logger here, on the logging thread.
     if (split.diagnosticsLogger !== undefined) {
       pipeDiagnostics(this, split.diagnosticsLogger, { format: split.producer.diagnostics?.format, accepted: () => this.#logged })
@@ -52,7 +57,8 @@ export class LogshipTransport extends TransportStream {
 
   override log (info: Record<string | symbol, unknown>, callback: () => void): void {
     this.#logged++
-    this.#sink.write(toRecord(info, this.#mapping))
+    const sink = this.#sink
+    if (sink.writeInfo === undefined || !sink.writeInfo(info)) sink.write(toRecord(info, this.#mapping))
     // An uncaught exception's or unhandled rejection's record: winston exits soon; start
     // delivering now, the exit path waits for the rest.
     if (info.exception === true || info.rejection === true) this.#sink.kick()

@@ -11,8 +11,9 @@ import type { MappedRecord } from '../mapping.js'
 import type { EmitEvent, Sink } from '../sink.js'
 import { registerForExit, unregisterForExit } from './exit.js'
 import type { ExitParticipant } from './exit.js'
-import { fromPlainError, fromPlainEvent, STATE_CLOSED, STATE_SLOTS, STATS_KEYS } from './protocol.js'
-import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
+import { ShapeEncoder } from './encode.js'
+import { FORWARDED_EVENTS, fromPlainError, fromPlainEvent, MAPPED, STATE_CLOSED, STATE_SLOTS, STATS_KEYS } from './protocol.js'
+import type { ForwardedEvent, FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
 
 const WORKER_FILE = new URL('./worker.js', import.meta.url)
 /** A batch of this many records is posted at once rather than at the end of the turn. */
@@ -29,7 +30,11 @@ export class WorkerSink implements Sink, ExitParticipant {
   readonly #stats: Float64Array
   readonly #closeTimeoutMs: number
   readonly #emit: EmitEvent
-  #batch: RecordBatch = []
+  /** `[count, record, …]` (protocol.ts); slot 0 is filled in when the batch is posted. */
+  #batch: RecordBatch = [0]
+  #batchRecords = 0
+  readonly #encoder = new ShapeEncoder()
+  readonly #listened = new Set<string>()
   #scheduled = false
   #nextId = 0
   /** Records handed to the worker (or queued for it): what a silent worker's summary is judged against. */
@@ -60,9 +65,20 @@ export class WorkerSink implements Sink, ExitParticipant {
   }
 
   write (record: MappedRecord): void {
+    this.#batch.push(MAPPED, record.time, record.contents)
+    this.#added()
+  }
+
+  /** The shape form (encode.ts): false when the record needs mapInfo and write(). */
+  writeInfo (info: Record<string | symbol, unknown>): boolean {
+    if (!this.#encoder.encode(info, Date.now(), this.#batch)) return false
+    this.#added()
+    return true
+  }
+
+  #added (): void {
     this.#written++
-    this.#batch.push(record.time, record.contents)
-    if (this.#batch.length >= 2 * BATCH_RECORDS) this.#post()
+    if (++this.#batchRecords >= BATCH_RECORDS) this.#post()
     else if (!this.#scheduled) {
       this.#scheduled = true
       setImmediate(this.#onTurn)
@@ -112,6 +128,13 @@ export class WorkerSink implements Sink, ExitParticipant {
     return out as ProducerStats
   }
 
+  /** The transport got a listener for `name`: from now on the worker forwards that event. */
+  listen (name: string | symbol): void {
+    if (typeof name !== 'string' || !FORWARDED_EVENTS.includes(name) || this.#listened.has(name)) return
+    this.#listened.add(name)
+    if (!this.#exited) this.#worker.postMessage({ op: 'listen', name: name as ForwardedEvent } satisfies ToWorker)
+  }
+
   setCredentials (credentials: Credentials): void {
     if (!this.#exited) this.#worker.postMessage({ op: 'credentials', credentials } satisfies ToWorker)
   }
@@ -141,11 +164,14 @@ export class WorkerSink implements Sink, ExitParticipant {
   }
 
   #post (): void {
-    if (this.#batch.length === 0) return
+    const count = this.#batchRecords
+    if (count === 0) return
     const batch = this.#batch
-    this.#batch = []
+    batch[0] = count
+    this.#batch = [0]
+    this.#batchRecords = 0
     if (this.#exited || this.#released) {
-      this.#emit('drop', { reason: this.#closing === undefined ? 'worker_exited' : 'closed', count: batch.length / 2, bytes: 0 })
+      this.#emit('drop', { reason: this.#closing === undefined ? 'worker_exited' : 'closed', count, bytes: 0 })
       return
     }
     this.#worker.postMessage(batch)

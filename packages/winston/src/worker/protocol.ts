@@ -1,10 +1,17 @@
 /**
  * What crosses between the logging thread and the worker thread that owns the producer.
  *
- * Records travel in batches, one message per turn of the logging thread's event loop: a flat
- * array `[time, contents, time, contents, …]` whose contents are objects of strings and whose
- * times are numbers (epoch ms) or bigints (epoch ns). Structured clone of such plain data costs the
- * logging thread less than JSON text does, and the worker needs no parsing.
+ * Records travel in batches, one message per turn of the logging thread's event loop (or every
+ * 4096 records): a flat array `[count, record, record, …]`, each record one of
+ *   - shape form `shape, time, level, message, value…` (encode.ts): `shape` is a number, the id of
+ *     a key sequence the worker already knows, or the key array itself, which defines the next id
+ *     (ids count up from 0 in the order definitions arrive). One value follows per key. The worker
+ *     builds the contents as mapInfo would: level, message, then the keys in order, a `timestamp`
+ *     that parses becoming the time instead of a field.
+ *   - mapped form `MAPPED, time, contents`: mapInfo's result (contents an object of strings, time
+ *     epoch ms or a bigint of epoch ns), for records the shape form cannot carry exactly.
+ * Only strings and numbers cross, no object per record in the common case: structured clone
+ * copies each string once and no key at all.
  *
  * Two SharedArrayBuffers are shared: `state` (the worker sets CLOSED once its producer's close()
  * has settled, which the exit path waits for with Atomics.wait) and `stats` (the producer's
@@ -27,14 +34,25 @@ export interface WorkerInit {
   stats: SharedArrayBuffer
 }
 
-/** `[time, contents, time, contents, …]` */
+/** `[count, record, record, …]`: see the module comment. */
 export type RecordBatch = unknown[]
+
+/** Head of a record in mapped form (a shape id is >= 0, a shape definition an array). */
+export const MAPPED = -1
 
 export type ToWorker =
   | RecordBatch
   | { op: 'flush', id: number }
   | { op: 'close', id: number, deadline: number }
   | { op: 'credentials', credentials: Credentials }
+  | { op: 'listen', name: ForwardedEvent }
+
+/**
+ * Events the worker forwards only once the transport has a listener for them: each forwarded event
+ * costs the logging thread a message, and most applications listen to none of them.
+ */
+export type ForwardedEvent = 'delivered' | 'failed' | 'retry' | 'drop' | 'diagnostic' | 'metrics'
+export const FORWARDED_EVENTS: readonly string[] = ['delivered', 'failed', 'retry', 'drop', 'diagnostic', 'metrics'] satisfies ForwardedEvent[]
 
 export type FromWorker =
   | { op: 'event', name: 'delivered' | 'failed' | 'retry' | 'drop' | 'diagnostic' | 'metrics', arg: Record<string, unknown> }

@@ -6,7 +6,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { createMetricsForwarder, createProducer } from '@logship/producer'
-import type { Producer, ProducerStats } from '@logship/producer'
+import type { MetricsForwarder, Producer, ProducerStats } from '@logship/producer'
+import type { Contents } from '../mapping.js'
+import { decodeBatch } from './encode.js'
 import { STATE_CLOSED, STATS_KEYS, toPlainError, toPlainEvent } from './protocol.js'
 import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
 
@@ -39,32 +41,45 @@ function start (): void {
     port.close()
     return
   }
+  // Events cross only once the transport has a listener for them ('listen'): a message per batch
+  // that nobody reads would cost the logging thread for nothing.
+  const wanted = new Set<string>()
   for (const name of ['delivered', 'failed', 'retry', 'drop'] as const) {
     producer.on(name, (event: object) => {
       publishStats(producer)
-      post({ op: 'event', name, arg: toPlainEvent(event) })
+      if (wanted.has(name)) post({ op: 'event', name, arg: toPlainEvent(event) })
     })
   }
   // Diagnostics and metrics cross as plain data; the transport re-emits them in the logging thread.
-  producer.on('diagnostic', (record) => post({ op: 'event', name: 'diagnostic', arg: record }))
-  const metrics = createMetricsForwarder(producer, (message) => post({ op: 'event', name: 'metrics', arg: message as unknown as Record<string, unknown> }))
+  producer.on('diagnostic', (record) => {
+    if (wanted.has('diagnostic')) post({ op: 'event', name: 'diagnostic', arg: record })
+  })
+  // The metrics forwarder starts with the first 'metrics' listener (registerMetrics): its first
+  // message then introduces the producer, as it would have at startup.
+  let metrics: MetricsForwarder | undefined
 
   let closing = false
   let lateRecords = 0
 
+  /** Key sequences of the shape form, by id (protocol.ts). */
+  const shapes: string[][] = []
+
+  function send (time: number | bigint, contents: Contents): void {
+    try {
+      producer.send({ time, contents })
+    } catch (error) {
+      post({ op: 'event', name: 'drop', arg: { reason: 'invalid_record', count: 1, bytes: 0, error: toPlainError(error) } })
+    }
+  }
+
   function ingest (items: RecordBatch): void {
     if (closing) {
-      lateRecords += items.length / 2
-      post({ op: 'event', name: 'drop', arg: { reason: 'closed', count: items.length / 2, bytes: 0 } })
+      const count = items[0] as number
+      lateRecords += count
+      post({ op: 'event', name: 'drop', arg: { reason: 'closed', count, bytes: 0 } })
       return
     }
-    for (let i = 0; i < items.length; i += 2) {
-      try {
-        producer.send({ time: items[i] as number | bigint, contents: items[i + 1] as Record<string, string> })
-      } catch (error) {
-        post({ op: 'event', name: 'drop', arg: { reason: 'invalid_record', count: 1, bytes: 0, error: toPlainError(error) } })
-      }
-    }
+    decodeBatch(items, shapes, send)
     publishStats(producer)
   }
 
@@ -85,8 +100,8 @@ function start (): void {
         producer.close({ timeoutMs: Math.max(1, message.deadline - Date.now()) }).then(
           (summary) => {
             publishStats(producer)
-            metrics.flush()
-            metrics.stop()
+            metrics?.flush()
+            metrics?.stop()
             markClosed()
             post({ op: 'closed', id: message.id, summary: { ...summary, dropped: summary.dropped + lateRecords } })
           },
@@ -94,6 +109,13 @@ function start (): void {
             markClosed()
             post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: 0, pending: 0, timedOut: true } })
           })
+        break
+      case 'listen':
+        if (message.name === 'metrics') {
+          if (!closing) metrics ??= createMetricsForwarder(producer, (m) => post({ op: 'event', name: 'metrics', arg: m as unknown as Record<string, unknown> }))
+        } else {
+          wanted.add(message.name)
+        }
         break
       case 'credentials':
         try {

@@ -1,0 +1,186 @@
+/**
+ * Worker mode, logging thread: the cheap way to hand a record to the worker.
+ *
+ * Most winston records are a string level, a string message and string fields, logged again and
+ * again with the same keys. For those, mapping on this thread (a new contents object per record)
+ * and then structured-cloning that object (every key and every value, per record) is most of what
+ * the transport costs. Instead, each distinct key sequence gets a *shape* id once, and a record
+ * travels as `shape, time, level, message, value…`: only the values are copied, no object is
+ * built here, and the worker builds the contents (and parses a `timestamp`) exactly as mapInfo
+ * would have.
+ *
+ * The shortcut is taken only where its result is provably the same as mapInfo's: every field value
+ * a string, the level and message strings, the info not an Error, and splat arguments that add
+ * nothing (no printf tokens left in the message, no Error argument, every key of an object
+ * argument already a field, none of them `timestamp`). Anything else, and anything that throws
+ * while being read, returns false and goes through mapInfo on this thread (see protocol.ts for the
+ * batch layout).
+ */
+import { FORMAT_TOKEN, LEVEL, parseTimestamp, set, SPLAT } from '../mapping.js'
+import type { Contents } from '../mapping.js'
+import { MAPPED } from './protocol.js'
+
+/** Shapes (and trie nodes) are bounded: keys made of data (ids as keys) fall back to mapInfo. */
+const MAX_SHAPES = 1024
+const MAX_NODES = 8192
+/** Beyond this many fields the splat check (a scan of the record's keys) is left to mapInfo. */
+const MAX_SPLAT_SCAN = 64
+
+interface ShapeNode {
+  readonly key: string
+  /** The first child: most paths never branch. */
+  first: ShapeNode | undefined
+  /** Further children, by key. */
+  more: Map<string, ShapeNode> | undefined
+  /** The shape id of the key sequence ending here, or -1 when none was given yet. */
+  id: number
+}
+
+function newNode (key: string): ShapeNode {
+  return { key, first: undefined, more: undefined, id: -1 }
+}
+
+export class ShapeEncoder {
+  readonly #root: ShapeNode = newNode('')
+  #nodes = 1
+  #shapes = 0
+  /** Scratch: the keys of the record being encoded. */
+  readonly #keys: string[] = []
+
+  /**
+   * Appends one record to `batch` in shape form and returns true, or returns false with `batch`
+   * unchanged when the record needs mapInfo. A new shape travels as its key array in the head slot
+   * (the worker numbers shapes in the order it receives them); a known one as its id.
+   */
+  encode (info: Record<string | symbol, unknown>, now: number, batch: unknown[]): boolean {
+    const start = batch.length
+    try {
+      const level = info[LEVEL]
+      const message = info.message
+      if (typeof level !== 'string' || typeof message !== 'string' || info instanceof Error) return false
+      batch.push(0, now, level, message)
+      const keys = this.#keys
+      let node = this.#root
+      let n = 0
+      for (const key in info) {
+        if (key === 'level' || key === 'message') continue
+        const value = info[key]
+        if (typeof value !== 'string') return this.#undo(batch, start)
+        let child = node.first
+        if (child === undefined || child.key !== key) {
+          child = this.#child(node, key)
+          if (child === undefined) return this.#undo(batch, start)
+        }
+        keys[n++] = key
+        batch.push(value)
+        node = child
+      }
+      const splat = info[SPLAT]
+      if (Array.isArray(splat) && splat.length > 0 && !splatAddsNothing(splat, message, keys, n)) return this.#undo(batch, start)
+      if (node.id >= 0) {
+        batch[start] = node.id
+      } else {
+        if (this.#shapes >= MAX_SHAPES) return this.#undo(batch, start)
+        node.id = this.#shapes++
+        batch[start] = keys.slice(0, n)
+      }
+      return true
+    } catch {
+      // A getter or Proxy trap that throws: mapInfo knows what to keep.
+      return this.#undo(batch, start)
+    }
+  }
+
+  #undo (batch: unknown[], start: number): false {
+    batch.length = start
+    return false
+  }
+
+  #child (node: ShapeNode, key: string): ShapeNode | undefined {
+    const found = node.more?.get(key)
+    if (found !== undefined) return found
+    if (this.#nodes >= MAX_NODES) return undefined
+    this.#nodes++
+    const child = newNode(key)
+    if (node.first === undefined) node.first = child
+    else (node.more ??= new Map()).set(key, child)
+    return child
+  }
+}
+
+/**
+ * True when mapInfo's splat handling would add nothing to a record whose fields are `level`,
+ * `message` and keys[0..n): no printf tokens left in the message (else the arguments would be
+ * kept under `splat`), no Error argument (kept under `error`), and every key of every object
+ * argument already a field (`timestamp` excepted: mapInfo may have taken it as the time, and then
+ * adds it back from the argument).
+ */
+function splatAddsNothing (args: unknown[], message: string, keys: string[], n: number): boolean {
+  if (message.indexOf('%') !== -1 && FORMAT_TOKEN.test(message)) return false
+  for (const arg of args) {
+    if (arg === null || typeof arg !== 'object') continue
+    if (arg instanceof Error) return false
+    if (Array.isArray(arg) || arg instanceof Date) continue
+    if (n > MAX_SPLAT_SCAN) return false
+    // for…in visits every own enumerable key (and inherited ones: if such a key is no field, the
+    // answer is false and mapInfo decides, which is still exact). Keys usually come in the
+    // record's order: a cursor makes the scan one comparison per key.
+    let cursor = 0
+    for (const key in arg) {
+      if (key === 'level' || key === 'message') continue
+      if (key === 'timestamp') return false
+      let found = false
+      for (let i = 0; i < n; i++) {
+        const j = cursor + i < n ? cursor + i : cursor + i - n
+        if (keys[j] === key) {
+          cursor = j + 1
+          found = true
+          break
+        }
+      }
+      if (!found) return false
+    }
+  }
+  return true
+}
+
+/**
+ * Worker side: calls `send` for each record of a batch, in order, with the time and contents mapInfo
+ * would have given. `shapes` is the worker's table of key sequences, extended by definitions.
+ */
+export function decodeBatch (items: unknown[], shapes: string[][], send: (time: number | bigint, contents: Contents) => void): void {
+  let i = 1
+  while (i < items.length) {
+    const head = items[i]
+    if (head === MAPPED) {
+      send(items[i + 1] as number | bigint, items[i + 2] as Contents)
+      i += 3
+      continue
+    }
+    let keys: string[]
+    if (typeof head === 'number') {
+      keys = shapes[head]
+    } else {
+      keys = head as string[]
+      shapes.push(keys)
+    }
+    // As mapInfo: level, message, then the fields in order; a timestamp that parses is the time.
+    let time = items[i + 1] as number | bigint
+    const contents: Contents = { level: items[i + 2] as string, message: items[i + 3] as string }
+    let p = i + 4
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]
+      const value = items[p++] as string
+      if (key === 'timestamp') {
+        const parsed = parseTimestamp(value)
+        if (parsed !== undefined) {
+          time = parsed
+          continue
+        }
+      }
+      set(contents, key, value)
+    }
+    i = p
+    send(time, contents)
+  }
+}
