@@ -11,16 +11,8 @@ import type {
   BatchEvent, CloseSummary, DestinationInfo, DiagnosticRecord, DropEvent, FailedEvent, MetricsMessage, RetryEvent
 } from '@logship/producer'
 
-export interface DestinationPayload {
-  service: string
-  topicId?: string
-  project?: string
-  logstore?: string
-  topic?: string
-  source: string
-  filename?: string
-  hashKey?: string
-}
+/** A destination without its internal batch key. */
+export type DestinationPayload = Omit<DestinationInfo, 'key'>
 
 export interface ErrorPayload {
   code: string
