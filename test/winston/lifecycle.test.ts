@@ -188,13 +188,13 @@ for (const worker of [true, false]) {
         ...options,
         worker,
         level: 'warn',
-        format: winston.format((info) => (info.skip === true ? false : info))()
+        format: winston.format((info) => (info.filteredOut === true ? false : info))()
       } as never)
       const silent = new LogshipTransport({ ...tlsOptions(emulator), worker, silent: true } as never)
       const logger = winston.createLogger({ level: 'debug', transports: [transport, silent] })
       logger.info('too low')
       logger.warn('kept')
-      logger.error('skipped', { skip: true })
+      logger.error('filtered out by the format', { filteredOut: true })
       await endLogger(logger)
       assert.deepEqual(logsOf(emulator, options.topicId).map(({ fields }) => fields.message), ['kept'])
       assert.equal(silent.stats().accepted, 0)
