@@ -9,6 +9,7 @@ import { get as httpsGet } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { ServiceCounters } from '../../test/emulator/store.js'
 
 export const AK = 'bench-ak'
 export const SK = 'bench-secret'
@@ -22,15 +23,8 @@ export interface EmulatorHandle {
   stop (): Promise<void>
 }
 
-export interface EmulatorStats {
-  requests: number
-  accepted: number
-  acceptedLogs: number
-  rejected: number
-  rejectedByCode: Record<string, number>
-  bytesRaw: number
-  bytesCompressed: number
-}
+/** What GET /__emulator/stats answers: the emulator's own counters. */
+export type EmulatorStats = ServiceCounters
 
 export async function startEmulator (options: { https?: boolean } = {}): Promise<EmulatorHandle> {
   const args = ['--import', 'tsx', join(ROOT, 'test/emulator/cli.ts'), '--port', '0', '--access-key-id', AK, '--access-key-secret', SK, '--count-only']
