@@ -33,14 +33,9 @@ import {
   ProducerClosedError, RecordTooLargeError
 } from './errors.js'
 import { registerForExit, unregisterForExit, type ExitFlushable } from './exit-hook.js'
-import {
-  batchSealedChannel, dropChannel, requestEndChannel, requestStartChannel, type BatchSealedMessage, type DropMessage,
-  type RequestMessage
-} from './observability/channels.js'
 import { Diagnostics } from './observability/diagnostics.js'
-import {
-  destinationLabel, kIdentity, kObserve, retryReason, type ProducerIdentity, type ProducerObserver
-} from './observability/observer.js'
+import { EngineHooks } from './observability/engine-hooks.js'
+import { destinationLabel, kIdentity, kObserve, type ProducerIdentity, type ProducerObserver } from './observability/observer.js'
 import type { ResolvedOptions } from './options.js'
 import { buildResult } from './result.js'
 import { Sender } from './sender.js'
@@ -102,8 +97,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private readonly sender: Sender
   readonly name: string
   private readonly diag: Diagnostics
-  /** Metrics observers (observability/observer.ts); usually none. */
-  private observers: ProducerObserver[] = []
+  /** Diagnostic log, metrics observers, tracing channels. */
+  private readonly hooks: EngineHooks
   private state = OPEN
   private readonly timeParts: TimeParts = { ms: 0, subMsNs: 0 }
 
@@ -130,6 +125,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.clock = clock
     this.name = options.name
     this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted)
+    this.hooks = new EngineHooks(this.diag, options.name, wire.service, clock, options)
     this.budget = new Budget(options.totalSizeInBytes, clock)
     this.accumulator = new Accumulator(wire, clock, {
       maxBatchSize: Math.min(options.maxBatchSize, wire.limits.maxBodyBytes),
@@ -137,7 +133,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       lingerMs: options.lingerMs
     }, (batch) => {
       this.live.add(batch)
-      if (batchSealedChannel.hasSubscribers || this.diag.debugOn) this.onSealed(batch)
+      this.hooks.sealed(batch)
       // Build the body now when the wire can: a queued batch then holds its compressed body, not its entries.
       if (wire.prepare !== undefined) wire.prepare(batch)
       this.sender.enqueue(batch)
@@ -145,13 +141,10 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.sender = new Sender(wire, clock, options, {
       settle: (batch, outcome) => this.settle(batch, outcome),
       retry: (batch, attempt, retry, delayMs, error) => this.onRetry(batch, attempt, retry, delayMs, error),
-      requestStart: (batch) => this.onRequestStart(batch),
-      requestEnd: (batch, context, attempt, willRetry, abandoned) => this.onRequestEnd(batch, context, attempt, willRetry, abandoned)
+      requestStart: (batch) => this.hooks.requestStart(batch),
+      requestEnd: (batch, context, attempt, willRetry, abandoned) => this.hooks.requestEnd(batch, context, attempt, willRetry, abandoned)
     }, deps.random)
-    wire.observeCredentials?.((event) => {
-      if (event.ok) this.diag.info('credentials', `credentials refreshed by the provider${event.forced ? ' after an authentication failure' : ''}`, { expiresAt: event.expiresAt })
-      else this.diag.warn('credentials', `credentials refresh failed: ${event.error}`, { forced: event.forced })
-    })
+    wire.observeCredentials?.(this.hooks.credentials)
   }
 
   send (record: LogRecord, options?: SendOptions): void {
@@ -270,8 +263,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
 
   /** Attaches a metrics observer (observability/observer.ts); returns the detach function. */
   [kObserve] (observer: ProducerObserver): () => void {
-    this.observers = [...this.observers, observer]
-    return () => { this.observers = this.observers.filter((o) => o !== observer) }
+    return this.hooks.observe(observer)
   }
 
   get [kIdentity] (): ProducerIdentity {
@@ -418,75 +410,12 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private drop (reason: DropReason, bytes: number): void {
     this.dropped++
     if (this.listenerCount('drop') > 0) this.emitSafe('drop', { reason, count: 1, bytes })
-    const observers = this.observers
-    for (let i = 0; i < observers.length; i++) observers[i].dropped(reason, 1, bytes)
-    if (dropChannel.hasSubscribers) {
-      dropChannel.publish({ producer: this.name, service: this.wire.service, reason, count: 1, bytes } satisfies DropMessage)
-    }
-    this.diag.drop(reason, 1, bytes)
-  }
-
-  private onSealed (batch: ProducerBatch): void {
-    if (batchSealedChannel.hasSubscribers) {
-      batchSealedChannel.publish({
-        producer: this.name, service: this.wire.service, destination: batch.destination, batchId: batch.id, logCount: batch.logCount, rawBytes: batch.bodyBytes
-      } satisfies BatchSealedMessage)
-    }
-    this.diag.debug('batch_sealed', `batch ${batch.id} sealed: ${batch.logCount} logs, ${batch.bodyBytes} bytes`, {
-      batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, rawBytes: batch.bodyBytes
-    })
-  }
-
-  private onRequestStart (batch: ProducerBatch): RequestMessage | undefined {
-    if (!requestStartChannel.hasSubscribers && !requestEndChannel.hasSubscribers) return undefined
-    const message: RequestMessage = {
-      producer: this.name,
-      service: this.wire.service,
-      destination: batch.destination,
-      batchId: batch.id,
-      attempt: batch.attemptCount + 1,
-      logCount: batch.logCount,
-      rawBytes: batch.bodyBytes
-    }
-    if (requestStartChannel.hasSubscribers) requestStartChannel.publish(message)
-    return message
-  }
-
-  private onRequestEnd (batch: ProducerBatch, context: object | undefined, attempt: Attempt, willRetry: boolean, abandoned: boolean): void {
-    if (!abandoned) {
-      const observers = this.observers
-      for (let i = 0; i < observers.length; i++) {
-        observers[i].request(batch.destination, attempt.status, attempt.errorCode, attempt.latencyMs, attempt.success)
-      }
-      if (this.diag.debugOn) {
-        this.diag.debug('request', `batch ${batch.id} attempt ${batch.attemptCount}: ${attempt.success ? 'ok' : `${attempt.status} ${attempt.errorCode}`} in ${attempt.latencyMs} ms`, {
-          batchId: batch.id, attempt: batch.attemptCount, status: attempt.status, errorCode: attempt.errorCode, requestId: attempt.requestId, latencyMs: attempt.latencyMs, willRetry
-        })
-      }
-    }
-    if (context !== undefined && requestEndChannel.hasSubscribers) {
-      const message = context as RequestMessage
-      message.success = attempt.success
-      message.status = attempt.status
-      message.errorCode = attempt.errorCode
-      message.requestId = attempt.requestId
-      message.durationMs = attempt.latencyMs
-      message.willRetry = willRetry
-      message.abandoned = abandoned
-      requestEndChannel.publish(message)
-    }
+    this.hooks.dropped(reason, bytes)
   }
 
   private onRetry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void {
     this.retried++
-    if (this.observers.length > 0 || this.diag.infoOn) {
-      const reason = retryReason(error, attempt.status)
-      const observers = this.observers
-      for (let i = 0; i < observers.length; i++) observers[i].retry(batch.destination, reason)
-      this.diag.info('retry', `batch ${batch.id} (${batch.logCount} logs) retry ${retry}/${this.options.retries} in ${delayMs} ms: ${reason}: ${error.message}`, {
-        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, retry, delayMs, reason, status: attempt.status, errorCode: attempt.errorCode, requestId: attempt.requestId
-      })
-    }
+    this.hooks.retry(batch, attempt, retry, delayMs, error)
     if (this.listenerCount('retry') > 0) {
       this.emitSafe('retry', { destination: batch.destination, logCount: batch.logCount, attempt, retry, delayMs, error })
     }
@@ -503,8 +432,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     const before = this.abandoned
     for (const batch of open) this.finish(batch, false, error, true)
     for (const batch of [...this.live]) this.finish(batch, false, error, true)
-    const count = this.abandoned - before
-    if (count > 0) this.diag.error('abandoned', `${count} logs abandoned: ${error.message}`, { count, errorCode: error.code })
+    this.hooks.abandoned(this.abandoned - before, error)
   }
 
   private finish (batch: ProducerBatch, successful: boolean, error: LogshipError | undefined, abandoned: boolean): void {
@@ -515,7 +443,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     if (successful) this.delivered += batch.logCount
     else if (abandoned) this.abandoned += batch.logCount
     else this.failed += batch.logCount
-    if (this.observers.length > 0 || this.diag.debugOn || (!successful && !abandoned)) this.observeSettled(batch, successful, error, abandoned)
+    this.hooks.settled(batch, successful, error, abandoned)
     // Before any user code runs: a callback that calls flush() must not be counted against this batch.
     if (this.settleWaiters.length > 0) this.countSettled(batch)
 
@@ -543,24 +471,6 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     }
 
     if (this.pending() === 0) this.onIdle()
-  }
-
-  private observeSettled (batch: ProducerBatch, successful: boolean, error: LogshipError | undefined, abandoned: boolean): void {
-    const result = successful ? 'delivered' : abandoned ? 'abandoned' : 'failed'
-    const observers = this.observers
-    if (observers.length > 0) {
-      const ageMs = Math.max(0, this.clock.now() - (batch.deadline - this.options.lingerMs))
-      for (let i = 0; i < observers.length; i++) observers[i].settled(batch.destination, result, batch.logCount, batch.bodyBytes, ageMs)
-    }
-    if (successful) {
-      this.diag.debug('delivered', `batch ${batch.id} delivered: ${batch.logCount} logs after ${batch.attemptCount} attempt(s)`, {
-        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, rawBytes: batch.bodyBytes, attempts: batch.attemptCount
-      })
-    } else if (!abandoned) {
-      this.diag.error('failed', `batch ${batch.id} failed, ${batch.logCount} logs not delivered after ${batch.attemptCount} attempt(s): ${error?.message ?? 'unknown error'}`, {
-        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, attempts: batch.attemptCount, errorCode: error?.code, retriable: error?.retriable
-      })
-    }
   }
 
   private countSettled (batch: ProducerBatch): void {
