@@ -1,5 +1,6 @@
 // Aliyun SLS signatures: v1 (`LOG ak:base64(HMAC-SHA1)`) and v4 (`SLS4-HMAC-SHA256`).
 import { createHash, createHmac } from 'node:crypto'
+import { parseAuthorizationParams } from './authorization.js'
 
 // ---- v1 -------------------------------------------------------------------------------------
 
@@ -138,15 +139,8 @@ export function slsV4Signature (secret: string, dateTime: string, region: string
 
 /** `SLS4-HMAC-SHA256 Credential=<akid>/<date>/<region>/sls/aliyun_v4_request,Signature=<hex>`. */
 export function parseSlsV4Authorization (value: string): { accessKeyId: string, date: string, region: string, product: string, terminator: string, signature: string } | null {
-  const m = /^SLS4-HMAC-SHA256\s+(.*)$/s.exec(value.trim())
-  if (!m) return null
-  const parts: Record<string, string> = {}
-  for (const piece of m[1]!.split(',')) {
-    const eq = piece.indexOf('=')
-    if (eq < 0) return null
-    parts[piece.slice(0, eq).trim()] = piece.slice(eq + 1).trim()
-  }
-  const cred = parts.Credential?.split('/')
-  if (!cred || cred.length !== 5 || !parts.Signature) return null
+  const parsed = parseAuthorizationParams(value, 'SLS4-HMAC-SHA256')
+  if (parsed === null || !parsed.params.Signature) return null
+  const { params: parts, credential: cred } = parsed
   return { accessKeyId: cred[0]!, date: cred[1]!, region: cred[2]!, product: cred[3]!, terminator: cred[4]!, signature: parts.Signature }
 }

@@ -1,6 +1,7 @@
 // Volcengine "HMAC-SHA256" V4 signing, rebuilt from whatever SignedHeaders the client listed
 // (the Go SDK signs host/content-type/x-tls-*; the Node SDK leaves host and content-type out).
 import { createHash, createHmac } from 'node:crypto'
+import { parseAuthorizationParams } from './authorization.js'
 
 export interface TlsAuthorization {
   accessKeyId: string
@@ -14,16 +15,9 @@ export interface TlsAuthorization {
 
 /** Parses `HMAC-SHA256 Credential=AK/date/region/service/request, SignedHeaders=a;b, Signature=hex`. */
 export function parseTlsAuthorization (value: string): TlsAuthorization | null {
-  const m = /^HMAC-SHA256\s+(.*)$/s.exec(value.trim())
-  if (!m) return null
-  const parts: Record<string, string> = {}
-  for (const piece of m[1]!.split(',')) {
-    const eq = piece.indexOf('=')
-    if (eq < 0) return null
-    parts[piece.slice(0, eq).trim()] = piece.slice(eq + 1).trim()
-  }
-  const cred = parts.Credential?.split('/')
-  if (!cred || cred.length !== 5 || !parts.SignedHeaders || !parts.Signature) return null
+  const parsed = parseAuthorizationParams(value, 'HMAC-SHA256')
+  if (parsed === null || !parsed.params.SignedHeaders || !parsed.params.Signature) return null
+  const { params: parts, credential: cred } = parsed
   return {
     accessKeyId: cred[0]!,
     shortDate: cred[1]!,

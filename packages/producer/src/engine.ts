@@ -355,16 +355,10 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     })
   }
 
+  /** The lifetime counters a closing diagnostic line reports: stats() without the momentary gauges. */
   private lifetimeFields (): Record<string, number> {
-    return {
-      accepted: this.accepted,
-      delivered: this.delivered,
-      failed: this.failed,
-      dropped: this.dropped,
-      abandoned: this.abandoned,
-      retried: this.retried,
-      requests: this.sender.requests
-    }
+    const { accepted, delivered, failed, dropped, abandoned, retried, requests } = this.stats()
+    return { accepted, delivered, failed, dropped, abandoned, retried, requests }
   }
 
   /** Resolves false when every live batch is settled, true when timeoutMs ran out first. */
