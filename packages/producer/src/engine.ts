@@ -39,34 +39,14 @@ import { destinationLabel, kIdentity, kObserve, type ProducerIdentity, type Prod
 import type { ResolvedOptions } from './options.js'
 import { buildResult } from './result.js'
 import { Sender } from './sender.js'
+import { SettleWaiters } from './settle-waiters.js'
 import { MAX_TIMER_MS, toTimeParts } from './time.js'
 import { systemClock, type AttemptOutcome, type Clock, type Destination, type TimeParts, type TimerHandle, type Wire } from './transport.js'
 import type {
-  Attempt, CloseSummary, ContentsInput, Credentials, DropReason, LogRecord, ProducerEvents, ProducerStats, SendOptions
+  Attempt, CloseOptions, CloseSummary, ContentsInput, Credentials, DropReason, LogRecord, Producer, ProducerEvents,
+  ProducerStats, SendOptions
 } from './types.js'
-
-export interface CloseOptions {
-  /** Wait at most this long (ms) for buffered records; then abandon them. Default: wait until done. */
-  timeoutMs?: number
-}
-
-export interface Producer extends EventEmitter<ProducerEvents> {
-  /** Its name in diagnostics, metrics and tracing (option `name`). */
-  readonly name: string
-  /** Buffers a record. Never blocks; drops it (event `drop`) when the buffer is full. */
-  send (record: LogRecord, options?: SendOptions): void
-  /** Buffers a record, waiting up to maxBlockMs for space; resolves once it is accepted. */
-  sendAsync (record: LogRecord, options?: SendOptions): Promise<void>
-  /** Resolves when every record accepted before the call is delivered or finally failed. */
-  flush (): Promise<void>
-  /** Stops intake, delivers what is buffered, releases the sockets. Idempotent. */
-  close (options?: CloseOptions): Promise<CloseSummary>
-  /** Drops everything now and releases the sockets. Idempotent. */
-  destroy (): void
-  stats (): ProducerStats
-  /** Replaces the credentials used from the next request on. */
-  setCredentials (credentials: Credentials): void
-}
+import { UserCodeGuard } from './user-code.js'
 
 export interface EngineDeps {
   /** Jitter source, [0, 1). */
@@ -80,13 +60,6 @@ const OPEN = 0
 const CLOSING = 1
 const CLOSED = 2
 const DESTROYED = 3
-
-interface SettleWaiter {
-  /** Waits for batches with id <= upTo. */
-  upTo: number
-  remaining: number
-  done: () => void
-}
 
 class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, ExitFlushable {
   private readonly wire: Wire
@@ -111,12 +84,12 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
 
   /** Sealed batches not yet settled (queued, in flight, or waiting for a retry). */
   private readonly live = new Set<ProducerBatch>()
-  private settleWaiters: SettleWaiter[] = []
+  private readonly waiters: SettleWaiters
   private exitRegistered = false
   private exitTimer: TimerHandle | undefined
   private closePromise: Promise<CloseSummary> | undefined
   private wireDestroyed = false
-  private warned = false
+  private readonly userCode = new UserCodeGuard()
 
   constructor (options: ResolvedOptions, wire: Wire, clock: Clock, deps: EngineDeps) {
     super()
@@ -127,6 +100,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted)
     this.hooks = new EngineHooks(this.diag, options.name, wire.service, clock, options)
     this.budget = new Budget(options.totalSizeInBytes, clock)
+    this.waiters = new SettleWaiters(clock)
     this.accumulator = new Accumulator(wire, clock, {
       maxBatchSize: Math.min(options.maxBatchSize, wire.limits.maxBodyBytes),
       maxBatchCount: Math.min(options.maxBatchCount, wire.limits.maxLogsPerBatch),
@@ -209,9 +183,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     if (this.state === DESTROYED) return Promise.resolve()
     this.accumulator.sealAll()
     if (this.live.size === 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      this.settleWaiters.push({ upTo: this.accumulator.lastId, remaining: this.live.size, done: resolve })
-    })
+    return this.waiters.waitFor(this.accumulator.lastId, this.live.size)
   }
 
   close (options?: CloseOptions): Promise<CloseSummary> {
@@ -318,7 +290,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.sender.draining = true
     this.accumulator.sealAll()
     this.sender.retryAllNow()
-    const timedOut = this.live.size > 0 ? await this.waitAllSettled(timeoutMs) : false
+    const timedOut = this.live.size > 0 ? await this.waiters.waitAll(this.live.size, timeoutMs) : false
     if (this.state !== DESTROYED) {
       this.state = CLOSED
       if (timedOut) {
@@ -359,29 +331,6 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private lifetimeFields (): Record<string, number> {
     const { accepted, delivered, failed, dropped, abandoned, retried, requests } = this.stats()
     return { accepted, delivered, failed, dropped, abandoned, retried, requests }
-  }
-
-  /** Resolves false when every live batch is settled, true when timeoutMs ran out first. */
-  private waitAllSettled (timeoutMs: number | undefined): Promise<boolean> {
-    return new Promise((resolve) => {
-      let timer: TimerHandle | undefined
-      const waiter: SettleWaiter = {
-        upTo: Infinity,
-        remaining: this.live.size,
-        done: () => {
-          if (timer !== undefined) this.clock.clearTimeout(timer)
-          resolve(false)
-        }
-      }
-      this.settleWaiters.push(waiter)
-      if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
-        timer = this.clock.setTimeout(() => {
-          const i = this.settleWaiters.indexOf(waiter)
-          if (i !== -1) this.settleWaiters.splice(i, 1)
-          resolve(true)
-        }, timeoutMs)
-      }
-    })
   }
 
   private summary (pending: number, timedOut: boolean): CloseSummary {
@@ -439,7 +388,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     else this.failed += batch.logCount
     this.hooks.settled(batch, successful, error, abandoned)
     // Before any user code runs: a callback that calls flush() must not be counted against this batch.
-    if (this.settleWaiters.length > 0) this.countSettled(batch)
+    if (batch.sealed) this.waiters.settled(batch.id)
 
     const event = successful ? 'delivered' : 'failed'
     const listening = this.listenerCount(event) > 0
@@ -449,13 +398,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
         abandoned && error !== undefined ? { code: error.code, message: error.message, nowMs: this.clock.now() } : undefined)
       if (callbacks !== null) {
         batch.callbacks = null
-        for (let i = 0; i < callbacks.length; i++) {
-          try {
-            callbacks[i](result)
-          } catch (thrown) {
-            this.warnOnce('a send() callback threw', thrown)
-          }
-        }
+        this.userCode.callEach(callbacks, result, 'a send() callback threw')
       }
       if (listening) {
         const info = { destination: batch.destination, logCount: batch.logCount, rawBytes: batch.bodyBytes, result }
@@ -465,18 +408,6 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     }
 
     if (this.pending() === 0) this.onIdle()
-  }
-
-  private countSettled (batch: ProducerBatch): void {
-    if (!batch.sealed) return
-    const waiters = this.settleWaiters
-    for (let i = 0; i < waiters.length; i++) {
-      const w = waiters[i]
-      if (batch.id <= w.upTo && --w.remaining === 0) {
-        waiters.splice(i--, 1)
-        w.done()
-      }
-    }
   }
 
   private onIdle (): void {
@@ -510,21 +441,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   private emitSafe<K extends keyof ProducerEvents> (event: K, payload: ProducerEvents[K][0]): void {
-    const listeners = this.rawListeners(event as any) as Array<(arg: unknown) => void>
-    for (let i = 0; i < listeners.length; i++) {
-      try {
-        listeners[i].call(this, payload)
-      } catch (thrown) {
-        this.warnOnce(`a '${event}' listener threw`, thrown)
-      }
-    }
-  }
-
-  private warnOnce (what: string, thrown: unknown): void {
-    if (this.warned) return
-    this.warned = true
-    const detail = thrown instanceof Error ? thrown.message : String(thrown)
-    process.emitWarning(`${what} (ignored; reported once per producer): ${detail}`, { code: 'LOGSHIP_USER_CODE_THREW' })
+    this.userCode.emit(this as EventEmitter, event, payload)
   }
 }
 

@@ -1,4 +1,5 @@
 /** Public types of @logship/producer. */
+import type { EventEmitter } from 'node:events'
 import type { LogshipError } from './errors.js'
 
 export type ServiceName = 'tls' | 'sls'
@@ -259,4 +260,27 @@ export interface ProducerEvents {
   drop: [DropEvent]
   /** A diagnostic record at or above diagnostics.level. */
   diagnostic: [DiagnosticRecord]
+}
+
+export interface CloseOptions {
+  /** Wait at most this long (ms) for buffered records; then abandon them. Default: wait until done. */
+  timeoutMs?: number
+}
+
+export interface Producer extends EventEmitter<ProducerEvents> {
+  /** Its name in diagnostics, metrics and tracing (option `name`). */
+  readonly name: string
+  /** Buffers a record. Never blocks; drops it (event `drop`) when the buffer is full. */
+  send (record: LogRecord, options?: SendOptions): void
+  /** Buffers a record, waiting up to maxBlockMs for space; resolves once it is accepted. */
+  sendAsync (record: LogRecord, options?: SendOptions): Promise<void>
+  /** Resolves when every record accepted before the call is delivered or finally failed. */
+  flush (): Promise<void>
+  /** Stops intake, delivers what is buffered, releases the sockets. Idempotent. */
+  close (options?: CloseOptions): Promise<CloseSummary>
+  /** Drops everything now and releases the sockets. Idempotent. */
+  destroy (): void
+  stats (): ProducerStats
+  /** Replaces the credentials used from the next request on. */
+  setCredentials (credentials: Credentials): void
 }
