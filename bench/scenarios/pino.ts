@@ -4,6 +4,9 @@
  *   --mode logship   pino.transport({ target: '@logship/pino' }) (worker thread)
  *   --mode abstract  the common approach: a worker target built on pino-abstract-transport with its
  *                    default line parsing (split2 + JSON.parse), sending through @logship/producer
+ *   --sync true      (with logship/abstract) pino.transport({ sync: true }): thread-stream copies each
+ *                    line into the shared buffer at once and blocks while the worker is behind,
+ *                    instead of queueing lines on the main thread without bound
  * Main-thread time is the logging loop's wall time (what the app waits; pino blocks when the worker
  * falls behind) and the main thread's own CPU. The worker's cost is the CPU of every other thread
  * of the process from the first record until everything is delivered (flush), per line. That
@@ -23,6 +26,7 @@ const require = createRequire(import.meta.url)
 const url = arg('url', '')
 const mode = arg('mode', 'noop')
 const records = Number(arg('records', '1000000'))
+const sync = arg('sync', 'false') === 'true'
 // The whole run fits the buffer: this measures the pipeline, not drops while the emulator catches up.
 const totalSizeInBytes = Number(arg('total-size', String(1024 * 1024 * 1024)))
 
@@ -65,7 +69,8 @@ if (mode === 'noop') {
   const before = threadCpuNs()
   const options = { ...producerOptions('tls', url, `pino-${mode}-${process.pid}`, { totalSizeInBytes }), closeTimeoutMs: 300000 }
   const target = mode === 'logship' ? require.resolve('@logship/pino') : join(new URL('.', import.meta.url).pathname, '../targets/pino-abstract.mjs')
-  stream = pino.transport({ target, options })
+  // `sync` is documented (docs/transports.md) but missing from pino's TransportSingleOptions type.
+  stream = pino.transport({ target, options, sync } as Parameters<typeof pino.transport>[0])
   // The worker is unref'd: keep the loop alive while it starts.
   const keepAlive = setInterval(() => {}, 1000)
   await new Promise((resolve, reject) => { stream.once('ready', resolve); stream.once('error', reject) })
@@ -105,6 +110,7 @@ if (mode !== 'noop') {
 }
 emit({
   mode,
+  sync,
   records,
   loopWallMs: loop.wallMs,
   loopMainCpuMs: loop.mainCpuUs / 1000,
