@@ -1,6 +1,5 @@
 import { createEngine } from '../../../packages/producer/src/engine.js'
-import type { Producer } from '../../../packages/producer/src/types.js'
-import type { ProducerOptions } from '../../../packages/producer/src/types.js'
+import type { Producer, ProducerOptions } from '../../../packages/producer/src/types.js'
 import { FakeWire, testOptions, type FakeWireOptions } from './fake-wire.js'
 import { ManualClock } from './manual-clock.js'
 
