@@ -16,7 +16,7 @@ export class UserCodeGuard {
       try {
         listeners[i].call(emitter, payload)
       } catch (thrown) {
-        this.warnOnce(`a '${event}' listener threw`, thrown)
+        this.#warnOnce(`a '${event}' listener threw`, thrown)
       }
     }
   }
@@ -27,12 +27,12 @@ export class UserCodeGuard {
       try {
         callbacks[i](arg)
       } catch (thrown) {
-        this.warnOnce(what, thrown)
+        this.#warnOnce(what, thrown)
       }
     }
   }
 
-  warnOnce (what: string, thrown: unknown): void {
+  #warnOnce (what: string, thrown: unknown): void {
     if (this.#warned) return
     this.#warned = true
     const detail = thrown instanceof Error ? thrown.message : String(thrown)
