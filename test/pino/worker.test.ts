@@ -15,6 +15,12 @@ import { fields, remoteEmulator, SECRET, slsOptions, tlsOptions, waitFor, waitFo
 
 type Transport = ReturnType<typeof pino.transport>
 
+/**
+ * A worker that hangs fails its own test, by name, in 30 s: at the runner's file-level timeout the
+ * whole file fails without saying which test was stuck.
+ */
+const HANG = { timeout: 30_000 }
+
 async function ready (transport: Transport): Promise<void> {
   await once(transport, 'ready')
 }
@@ -27,16 +33,16 @@ async function endTransport (transport: Transport): Promise<void> {
 
 describe('worker transport (pino.transport target)', () => {
   let emu: RemoteEmulator
-  before(async () => { emu = await remoteEmulator() })
+  before(async () => { emu = await remoteEmulator() }, HANG)
   after(async () => { await emu.close() })
 
-  it('resolves @logship/pino from the test package under pnpm, to the built entry', () => {
+  it('resolves @logship/pino from the test package under pnpm, to the built entry', HANG, () => {
     const resolved = createRequire(import.meta.url).resolve('@logship/pino')
     assert.ok(resolved.endsWith(join('dist', 'index.js')), resolved)
     assert.ok(resolved.includes(`${sep}packages${sep}pino${sep}`) || resolved.includes(`${sep}node_modules${sep}@logship${sep}pino${sep}`), resolved)
   })
 
-  it('maps every field kind and time format; the record time reaches the wire', async () => {
+  it('maps every field kind and time format; the record time reaches the wire', HANG, async () => {
     const options = tlsOptions(emu)
     const transport = pino.transport({ target: '@logship/pino', options })
     const logger = pino({ customLevels: { audit: 35 } }, transport)
@@ -97,7 +103,7 @@ describe('worker transport (pino.transport target)', () => {
     await endTransport(transport)
   })
 
-  it('takes messageKey and errorKey from pino\'s config', async () => {
+  it('takes messageKey and errorKey from pino\'s config', HANG, async () => {
     const options = tlsOptions(emu)
     const transport = pino.transport({ target: '@logship/pino', options })
     const logger = pino({ messageKey: 'message', errorKey: 'error' }, transport)
@@ -111,7 +117,7 @@ describe('worker transport (pino.transport target)', () => {
     await endTransport(transport)
   })
 
-  it('SLS gets seconds plus TimeNs for an ISO time with nanoseconds', async () => {
+  it('SLS gets seconds plus TimeNs for an ISO time with nanoseconds', HANG, async () => {
     const options = slsOptions(emu)
     const transport = pino.transport({ target: '@logship/pino', options })
     const now = new Date()
@@ -123,7 +129,7 @@ describe('worker transport (pino.transport target)', () => {
     await endTransport(transport)
   })
 
-  it('logger.flush(cb) calls back once the records are delivered', async () => {
+  it('logger.flush(cb) calls back once the records are delivered', HANG, async () => {
     const options = tlsOptions(emu, { lingerMs: 60_000 })
     const transport = pino.transport({ target: '@logship/pino', options })
     const logger = pino(transport)
@@ -133,7 +139,7 @@ describe('worker transport (pino.transport target)', () => {
     await endTransport(transport)
   })
 
-  it('end() delivers what is buffered before the worker exits', async () => {
+  it('end() delivers what is buffered before the worker exits', HANG, async () => {
     const options = tlsOptions(emu, { lingerMs: 60_000 })
     const transport = pino.transport({ target: '@logship/pino', options })
     const logger = pino(transport)
@@ -142,7 +148,7 @@ describe('worker transport (pino.transport target)', () => {
     assert.equal((await emu.logs({ topicId: options.topicId })).length, 1000)
   })
 
-  it('retries and final failures reach the main thread as events; the worker survives', async () => {
+  it('retries and final failures reach the main thread as events; the worker survives', HANG, async () => {
     const options = tlsOptions(emu, { baseRetryBackoffMs: 20, maxRetryBackoffMs: 50 })
     const transport = pino.transport({ target: '@logship/pino', options })
     await ready(transport)
@@ -175,7 +181,7 @@ describe('worker transport (pino.transport target)', () => {
     await endTransport(transport)
   })
 
-  it('reports drops when the producer buffer is full, and keeps draining', async () => {
+  it('reports drops when the producer buffer is full, and keeps draining', HANG, async () => {
     const options = tlsOptions(emu, { totalSizeInBytes: 64 * 1024, maxBatchSize: 16 * 1024 })
     await emu.inject({ kind: 'hold', ms: 1500, count: 2, topicId: options.topicId })
     const transport = pino.transport({ target: '@logship/pino', options })
@@ -191,14 +197,14 @@ describe('worker transport (pino.transport target)', () => {
     await endTransport(transport)
   })
 
-  it('fails at startup with a clear message when the configuration is bad', async () => {
+  it('fails at startup with a clear message when the configuration is bad', HANG, async () => {
     const transport = pino.transport({ target: '@logship/pino', options: { service: 'tls', endpoint: emu.url, topicId: 't', accessKeyId: 'ak', accessKeySecret: SECRET } })
     const [err] = await once(transport, 'error') as [Error]
     assert.match(err.message, /@logship\/pino: invalid option region/)
     assert.ok(!err.message.includes(SECRET))
   })
 
-  it('works under targets with per-target levels, beside another transport', async () => {
+  it('works under targets with per-target levels, beside another transport', HANG, async () => {
     const warnUp = tlsOptions(emu)
     const infoUp = tlsOptions(emu)
     const file = join(mkdtempSync(join(tmpdir(), 'logship-pino-')), 'out.log')
@@ -225,7 +231,7 @@ describe('worker transport (pino.transport target)', () => {
     assert.deepEqual(written, ['info', 'audit', 'warn', 'error'])
   })
 
-  it('also loads from an absolute path (the bundler workaround)', async () => {
+  it('also loads from an absolute path (the bundler workaround)', HANG, async () => {
     const options = tlsOptions(emu)
     const target = createRequire(import.meta.url).resolve('@logship/pino')
     const transport = pino.transport({ target, options })
