@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
-import { bodySize, encodeBody, encodeGroupTrailer, LogEncoder, truncateUtf8, varintSize, writeVarint } from '../../packages/producer/src/wire/protobuf.js'
+import { bodySize, encodeBody, encodeGroupTrailer, LogEncoder, SLS_EMPTY_KEY, truncateUtf8, varintSize, writeVarint } from '../../packages/producer/src/wire/protobuf.js'
 import { SlsLog, SlsLogGroup, TlsLog, TlsLogGroupList } from './wire-helpers.js'
 
 const TLS_VECTOR = '0a3a0a240888b183c1cc31120d0a056c6576656c1204494e464f120c0a036d7367120568656c6c6f12093132372e302e302e3122076170702e6c6f67'
@@ -51,19 +51,40 @@ function rand (n: number): number {
   return seed % n
 }
 const ALPHABET = ['a', 'Z', '0', ' ', '"', '\n', 'é', 'ß', '中', '文', '😀', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff']
-function randomString (): string {
+function randomString (asciiOnly = false): string {
   const kind = rand(10)
   const len = kind === 0 ? 0 : kind < 6 ? rand(30) : kind < 9 ? 100 + rand(300) : 16000 + rand(800)
   let s = ''
-  const ascii = rand(2) === 0
+  const ascii = asciiOnly || rand(2) === 0
   for (let i = 0; i < len; i++) s += ascii ? String.fromCharCode(97 + rand(26)) : ALPHABET[rand(ALPHABET.length)]
   return s
 }
-function randomRecord (): Array<[string, string]> {
+function randomRecord (asciiOnly = false): Array<[string, string]> {
   const pairs: Array<[string, string]> = []
   const n = rand(8)
-  for (let i = 0; i < n; i++) pairs.push([randomString(), randomString()])
+  for (let i = 0; i < n; i++) pairs.push([randomString(asciiOnly), randomString(asciiOnly)])
   return pairs
+}
+
+/** The entry protobufjs makes of a TLS Log (`0a <len> <Log>` without the prefix). */
+function tlsExpected (pairs: ReadonlyArray<readonly [string, string]>, ms: number, subMsNs: number): string {
+  const msg = proto3({ Time: ms, Contents: pairs.map(([Key, Value]) => proto3({ Key, Value })) })
+  if (subMsNs !== 0) msg.TimeNs = subMsNs
+  return Buffer.from(TlsLog.encode(TlsLog.fromObject(msg)).finish()).toString('hex')
+}
+
+function slsExpected (pairs: ReadonlyArray<readonly [string, string]>, ms: number, subMsNs: number): string {
+  const ns = (ms % 1000) * 1e6 + subMsNs
+  const msg: Record<string, unknown> = { Time: Math.floor(ms / 1000), Contents: pairs.map(([Key, Value]) => ({ Key: Key === '' ? SLS_EMPTY_KEY : Key, Value })) }
+  if (ns !== 0) msg.TimeNs = ns
+  return Buffer.from(SlsLog.encode(SlsLog.fromObject(msg)).finish()).toString('hex')
+}
+
+/** The Log inside an entry, as hex. */
+function logHex (entry: Uint8Array): string {
+  let i = 1
+  while ((entry[i] & 0x80) !== 0) i++
+  return Buffer.from(entry.subarray(i + 1)).toString('hex')
 }
 
 test('TLS: random records encode byte-identically to protobufjs (incl. unicode, ns)', () => {
@@ -102,6 +123,29 @@ test('SLS: random records encode byte-identically to protobufjs (seconds + ns wi
     if (ns !== 0) msg.TimeNs = ns
     const expected = Buffer.from(SlsLog.encode(SlsLog.fromObject(msg)).finish())
     assert.equal(entry.subarray(1 + varintSize(expected.length)).toString('hex'), expected.toString('hex'), `record ${i}`)
+  }
+})
+
+test('ASCII records encode byte-identically to protobufjs, long and empty strings included (TLS and SLS)', () => {
+  for (const flavor of ['tls', 'sls'] as const) {
+    const enc = new LogEncoder(flavor, 1024 * 1024)
+    const expected = flavor === 'tls' ? tlsExpected : slsExpected
+    for (let i = 0; i < 300; i++) {
+      const pairs = randomRecord(true)
+      const ms = 1_600_000_000_000 + rand(1e9)
+      const subMsNs = rand(3) === 0 ? 0 : rand(1_000_000)
+      assert.equal(logHex(enc.encode({ ms, subMsNs }, pairs)), expected(pairs, ms, subMsNs), `${flavor} record ${i}`)
+    }
+  }
+})
+
+test('lengths around the one-byte varint limit (127/128) in keys, values and whole pairs', () => {
+  const enc = new LogEncoder('tls', 1024 * 1024)
+  for (const kl of [1, 60, 61, 62, 123, 124, 127, 128, 129]) {
+    for (const vl of [0, 1, 59, 60, 61, 62, 63, 127, 128, 200, 16383, 16384]) {
+      const pairs: Array<[string, string]> = [['k'.repeat(kl), 'v'.repeat(vl)], ['level', 'info']]
+      assert.equal(logHex(enc.encode({ ms: 1, subMsNs: 0 }, pairs)), tlsExpected(pairs, 1, 0), `key ${kl}, value ${vl}`)
+    }
   }
 })
 
