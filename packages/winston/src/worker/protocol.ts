@@ -2,7 +2,7 @@
  * What crosses between the logging thread and the worker thread that owns the producer.
  *
  * Records travel in batches, one message per turn of the logging thread's event loop (or every
- * 4096 records): a flat array `[count, record, record, …]`, each record one of
+ * 512 records): a flat array `[count, record, record, …]`, each record one of
  *   - shape form `shape, time, level, message, value…` (encode.ts): `shape` is a number, the id of
  *     a key sequence the worker already knows, or the key array itself, which defines the next id
  *     (ids count up from 0 in the order definitions arrive). One value follows per key. The worker
