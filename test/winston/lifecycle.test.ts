@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { Worker } from 'node:worker_threads'
 import winston from 'winston'
 import LogshipTransportDefault, { LogshipTransport } from '@logship/winston'
 import { logsOf, startEmulator, tlsOptions, waitFor } from './helpers.js'
@@ -234,6 +235,42 @@ describe('lifecycle details', () => {
       logger.clear()
     })
   }
+
+  test('worker mode: when the worker thread dies, the transport warns, counts later records as dropped, and close() reports the unconfirmed ones as pending', async () => {
+    const options = tlsOptions(emulator, { lingerMs: 60_000 })
+    // The transport's worker is private; the test takes hold of it as the first Worker that posts.
+    const post = Worker.prototype.postMessage
+    let worker: Worker | undefined
+    Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      worker ??= this
+      return post.apply(this, args)
+    }
+    let transport: LogshipTransport
+    let logger: winston.Logger
+    try {
+      transport = new LogshipTransport(options as never)
+      logger = winston.createLogger({ transports: [transport] })
+      for (let i = 0; i < 20; i++) logger.info('held by the worker')
+      await waitFor(() => worker !== undefined, 2000, 'the first batch posted')
+    } finally {
+      Worker.prototype.postMessage = post
+    }
+    const warnings: Error[] = []
+    const drops: Array<{ reason: string, count: number }> = []
+    transport.on('warn', (error: Error) => warnings.push(error))
+    transport.on('drop', (event) => drops.push(event))
+    await worker!.terminate()
+    await waitFor(() => warnings.length > 0, 2000, 'a warn event')
+    assert.match(warnings[0].message, /worker thread exited unexpectedly/)
+    logger.info('after the worker died')
+    await waitFor(() => drops.length > 0, 2000, 'a drop event')
+    assert.deepEqual(drops.map((d) => [d.reason, d.count]), [['worker_exited', 1]])
+    assert.equal(transport.stats().dropped, 1)
+    const summary = await transport.close()
+    assert.deepEqual(summary, { delivered: 0, failed: 0, dropped: 1, pending: 20, timedOut: true })
+    assert.equal(logsOf(emulator, options.topicId).length, 0)
+    logger.clear()
+  })
 
   test('the logged event follows winston convention, only when listened to', async () => {
     const transport = new LogshipTransport({ ...tlsOptions(emulator), worker: false } as never)

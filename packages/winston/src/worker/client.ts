@@ -45,6 +45,8 @@ export class WorkerSink implements Sink, ExitParticipant {
   #nextId = 0
   /** Records handed to the worker (or queued for it): what a silent worker's summary is judged against. */
   #written = 0
+  /** Records dropped on this thread, never seen by the worker: it had exited, or close() had settled. */
+  #droppedHere = 0
   readonly #waiting = new Map<number, (message: FromWorker | undefined) => void>()
   #exited = false
   /** close() has settled: the worker is being terminated and takes nothing more. */
@@ -131,6 +133,7 @@ export class WorkerSink implements Sink, ExitParticipant {
   stats (): ProducerStats {
     const out = {} as Record<(typeof STATS_KEYS)[number], number>
     for (let i = 0; i < STATS_KEYS.length; i++) out[STATS_KEYS[i]] = this.#stats[i]
+    out.dropped += this.#droppedHere
     return out as ProducerStats
   }
 
@@ -177,6 +180,7 @@ export class WorkerSink implements Sink, ExitParticipant {
     this.#batch = [0]
     this.#batchRecords = 0
     if (this.#exited || this.#released) {
+      this.#droppedHere += count
       this.#emit('drop', { reason: this.#closing === undefined ? 'worker_exited' : 'closed', count, bytes: 0 })
       return
     }
