@@ -240,9 +240,9 @@ describe('lifecycle details', () => {
     const options = tlsOptions(emulator, { lingerMs: 60_000 })
     // The transport's worker is private; the test takes hold of it as the first Worker that posts.
     const post = Worker.prototype.postMessage
-    let worker: Worker | undefined
+    const posting: Worker[] = []
     Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
-      worker ??= this
+      posting.push(this)
       return post.apply(this, args)
     }
     let transport: LogshipTransport
@@ -251,7 +251,7 @@ describe('lifecycle details', () => {
       transport = new LogshipTransport(options as never)
       logger = winston.createLogger({ transports: [transport] })
       for (let i = 0; i < 20; i++) logger.info('held by the worker')
-      await waitFor(() => worker !== undefined, 2000, 'the first batch posted')
+      await waitFor(() => posting.length > 0, 2000, 'the first batch posted')
     } finally {
       Worker.prototype.postMessage = post
     }
@@ -259,7 +259,7 @@ describe('lifecycle details', () => {
     const drops: Array<{ reason: string, count: number }> = []
     transport.on('warn', (error: Error) => warnings.push(error))
     transport.on('drop', (event) => drops.push(event))
-    await worker!.terminate()
+    await posting[0].terminate()
     await waitFor(() => warnings.length > 0, 2000, 'a warn event')
     assert.match(warnings[0].message, /worker thread exited unexpectedly/)
     logger.info('after the worker died')
