@@ -58,10 +58,13 @@ export class LogshipTransport extends TransportStream {
   override log (info: Record<string | symbol, unknown>, callback: () => void): void {
     this.#logged++
     const sink = this.#sink
-    if (sink.writeInfo === undefined || !sink.writeInfo(info)) sink.write(toRecord(info, this.#mapping))
-    // An uncaught exception's or unhandled rejection's record: winston exits soon; start
-    // delivering now, the exit path waits for the rest.
-    if (info.exception === true || info.rejection === true) this.#sink.kick()
+    if (sink.writeInfo === undefined || !sink.writeInfo(info)) {
+      sink.write(toRecord(info, this.#mapping))
+      // An uncaught exception's or unhandled rejection's record: winston exits soon; start
+      // delivering now, the exit path waits for the rest. (The shape form takes only string
+      // fields, so a record it took carries no `exception: true`: the check is needed only here.)
+      if (info.exception === true || info.rejection === true) sink.kick()
+    }
     if (this.listenerCount('logged') > 0) setImmediate(emitLogged, this, info)
     callback()
   }
