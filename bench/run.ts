@@ -177,8 +177,8 @@ const delivered = (id: string): string => {
 }
 /** ", using N µs of CPU per record": the emulator's own CPU, on the same two cores. */
 const emulatorCost = (id: string): string => {
-  const values = (results.get(id) ?? []).map((r) => r.emulatorCpuUsPerRecord).filter((v) => typeof v === 'number')
-  return values.length === 0 ? '' : `, using ${fmt(median(values))} µs of CPU per record`
+  const costs = (results.get(id) ?? []).map((r) => r.emulatorCpuUsPerRecord).filter((v) => typeof v === 'number')
+  return costs.length === 0 ? '' : `, using ${fmt(median(costs))} µs of CPU per record`
 }
 const signed = (x: number): string => (x < 0 ? `−${fmt(-x)}` : `+${fmt(x)}`)
 const verdict = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? 'met' : 'NOT met')
