@@ -4,7 +4,43 @@ import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { decodeLz4Block, decodeSlsLogGroup, decodeTlsLogGroupList } from '../emulator/index.js'
 import { sampleSlsBody, sampleTlsBody } from './helpers/requests.js'
-import { lz4Block, lz4LiteralOnly } from './helpers/wire.js'
+import { field, lz4Block, lz4LiteralOnly, str, varint } from './helpers/wire.js'
+
+/** An LZ4 length beyond the token's 4 bits: 255s, then the rest. */
+function lengthExtension (rest: number): number[] {
+  const out: number[] = []
+  while (rest >= 255) { out.push(255); rest -= 255 }
+  out.push(rest)
+  return out
+}
+
+/** One block by hand: `literal`, one match (offset, length), then `tail` as the last literals. */
+function blockWithMatch (literal: Buffer, offset: number, length: number, tail: Buffer): Buffer {
+  const lit = literal.length
+  const extra = length - 4
+  const bytes = [(Math.min(lit, 15) << 4) | Math.min(extra, 15)]
+  if (lit >= 15) bytes.push(...lengthExtension(lit - 15))
+  bytes.push(...literal, offset & 0xff, offset >> 8)
+  if (extra >= 15) bytes.push(...lengthExtension(extra - 15))
+  bytes.push(Math.min(tail.length, 15) << 4)
+  if (tail.length >= 15) bytes.push(...lengthExtension(tail.length - 15))
+  bytes.push(...tail)
+  return Buffer.from(bytes)
+}
+
+/** What the block above means, byte by byte: a match copies from `offset` back, front to back. */
+function expectedOutput (literal: Buffer, offset: number, length: number, tail: Buffer): Buffer {
+  const out = [...literal]
+  for (let i = 0; i < length; i++) out.push(out[out.length - offset]!)
+  return Buffer.from([...out, ...tail])
+}
+
+/** A TLS body of one log with one LogContent whose value is `value` (raw bytes). */
+function tlsBodyWithValue (value: Buffer): Buffer {
+  const content = field(2, 2, Buffer.concat([str(1, 'k'), str(2, value)]))
+  const log = field(1, 2, Buffer.concat([field(1, 0, varint(1700000000000)), content]))
+  return field(1, 2, log)
+}
 
 describe('lz4 block decoder', () => {
   it('round-trips lz4-napi blocks (repetitive, random, > 64 KiB with long matches)', () => {
@@ -30,6 +66,29 @@ describe('lz4 block decoder', () => {
     assert.equal(decodeLz4Block(Buffer.from([0x13, 0x61, 0x01, 0x00, 0x10, 0x62]), 9).toString(), 'aaaaaaaab')
   })
 
+  it('copies literals and matches of every length class and offset exactly (short copies, long copies, overlaps)', () => {
+    // Around the decoder's thresholds: 4-byte steps, short copies up to 48 bytes, the 15/255
+    // length extensions; offsets below 4 overlap in every step.
+    const literalLengths = [1, 3, 4, 5, 14, 15, 16, 47, 48, 49, 64, 300]
+    const matchLengths = [4, 5, 7, 8, 9, 18, 19, 47, 48, 49, 52, 100, 273, 274, 1000]
+    const offsets = [1, 2, 3, 4, 5, 7, 8, 13, 47, 48, 49, 64, 300]
+    const tail = Buffer.from('tail!')
+    let checked = 0
+    for (const lit of literalLengths) {
+      const literal = randomBytes(lit)
+      for (const offset of offsets) {
+        if (offset > lit) continue
+        for (const length of matchLengths) {
+          const expected = expectedOutput(literal, offset, length, tail)
+          const got = decodeLz4Block(blockWithMatch(literal, offset, length, tail), expected.length)
+          assert.ok(got.equals(expected), `literal ${lit}, offset ${offset}, match ${length}`)
+          checked++
+        }
+      }
+    }
+    assert.ok(checked > 500)
+  })
+
   it('refuses bad blocks', () => {
     const good = lz4Block(Buffer.from('hello hello hello hello hello hello hello'))
     assert.throws(() => decodeLz4Block(good, 40), /bodyrawsize|exceeds/)
@@ -53,6 +112,27 @@ describe('protobuf reader', () => {
     assert.equal(counted.groups.length, 0)
     const sls = decodeSlsLogGroup(sampleSlsBody(4), { ...opts, materialize: false })
     assert.equal(sls.logCount, 4)
+  })
+  it('checks UTF-8 wherever in a string the first non-ASCII byte sits, in both modes', () => {
+    const valid = ['é', '€', '😀']
+    const invalid = [Buffer.from([0xff]), Buffer.from([0xc0, 0x80]), Buffer.from([0xe2, 0x82]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0x80])]
+    for (const materialize of [true, false]) {
+      for (let at = 0; at <= 9; at++) {
+        for (const after of [0, 1, 5]) {
+          const before = 'a'.repeat(at)
+          for (const ch of valid) {
+            const text = before + ch + 'z'.repeat(after)
+            const decoded = decodeTlsLogGroupList(tlsBodyWithValue(Buffer.from(text)), { ...opts, materialize })
+            assert.equal(decoded.logCount, 1)
+            if (materialize) assert.equal(decoded.groups[0]!.logs[0]!.contents[0]![1], text)
+          }
+          for (const bad of invalid) {
+            const value = Buffer.concat([Buffer.from(before), bad, Buffer.from('z'.repeat(after))])
+            assert.throws(() => decodeTlsLogGroupList(tlsBodyWithValue(value), { ...opts, materialize }), /LogContent\.Value is not valid UTF-8/, `${bad.toString('hex')} at ${at}, ${after} after, materialize ${materialize}`)
+          }
+        }
+      }
+    }
   })
   it('an empty body is an empty LogGroupList / LogGroup', () => {
     assert.equal(decodeTlsLogGroupList(Buffer.alloc(0), { ...opts, materialize: true }).logCount, 0)

@@ -102,12 +102,17 @@ function malformed (message: string): DecodeError {
 
 class Reader {
   readonly buf: Buffer
+  /** The same bytes, for reading four at a time. */
+  readonly view: DataView
   pos: number
   end: number
   lo = 0
   hi = 0
+  /** Wire type of the last tag(). */
+  wire = 0
   constructor (buf: Buffer) {
     this.buf = buf
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.pos = 0
     this.end = buf.length
   }
@@ -137,23 +142,38 @@ class Reader {
     throw malformed('varint longer than 10 bytes')
   }
 
-  uint32 (what: string): number {
+  // Error texts are put together only when thrown: `what` plus `part` (no string building per field).
+  uint32 (what: string, part = ''): number {
     this.varint()
-    if (this.hi !== 0) throw malformed(`${what} does not fit in 32 bits`)
+    if (this.hi !== 0) throw malformed(`${what}${part} does not fit in 32 bits`)
     return this.lo
   }
 
-  tag (): [number, number] {
+  /** Reads a field key: returns the field number and leaves its wire type in `wire`. */
+  tag (): number {
     const key = this.uint32('field tag')
     const field = key >>> 3
-    const wire = key & 7
+    this.wire = key & 7
     if (field === 0) throw malformed('field number 0')
-    return [field, wire]
+    return field
+  }
+
+  /** Narrows the reader to a nested message ending at `end`; returns the outer end for leave(). */
+  enter (end: number): number {
+    const outer = this.end
+    this.end = end
+    return outer
+  }
+
+  /** Back to the outer message: the nested one must have been read exactly to its end. */
+  leave (outer: number): void {
+    if (this.pos !== this.end) throw malformed('message overran its length')
+    this.end = outer
   }
 
   /** Returns the end offset of a length-delimited payload starting at pos. */
   lenEnd (what: string): number {
-    const len = this.uint32(`${what} length`)
+    const len = this.uint32(what, ' length')
     const end = this.pos + len
     if (end > this.end) throw malformed(`${what} runs past the end of its message`)
     return end
@@ -183,8 +203,8 @@ class Reader {
   }
 }
 
-function expectWire (wire: number, expected: number, what: string): void {
-  if (wire !== expected) throw malformed(`${what} has wire type ${wire}, expected ${expected}`)
+function expectWire (wire: number, expected: number, what: string, part = ''): void {
+  if (wire !== expected) throw malformed(`${what}${part} has wire type ${wire}, expected ${expected}`)
 }
 
 function unknown (r: Reader, o: DecodeOptions, field: number, wire: number, where: string): void {
@@ -193,32 +213,39 @@ function unknown (r: Reader, o: DecodeOptions, field: number, wire: number, wher
 }
 
 /** Validates (and optionally decodes) a string payload ending at `end`. */
-function readString (r: Reader, end: number, o: DecodeOptions, what: string): string {
+function readString (r: Reader, end: number, o: DecodeOptions, what: string, part = ''): string {
   const start = r.pos
+  const buf = r.buf
   r.pos = end
-  const bytes = r.buf.subarray(start, end)
-  if (!isUtf8(bytes)) throw new DecodeError('utf8', `${what} is not valid UTF-8`)
-  return o.materialize ? r.buf.toString('utf8', start, end) : ''
+  // ASCII is valid UTF-8: only from the first byte >= 0x80 on does the full check run (that byte
+  // starts a sequence, since everything before it was a complete one-byte character).
+  const view = r.view
+  let i = start
+  while (i + 4 <= end && (view.getUint32(i) & 0x80808080) === 0) i += 4
+  while (i < end && buf[i]! < 0x80) i++
+  if (i < end && !isUtf8(buf.subarray(i, end))) throw new DecodeError('utf8', `${what}${part} is not valid UTF-8`)
+  return o.materialize ? buf.toString('utf8', start, end) : ''
 }
 
 /** LogContent or LogTag: {1 Key, 2 Value}. */
-function readPair (r: Reader, d: Dialect, o: DecodeOptions, what: string, checkSizes: boolean): Pair {
+function readPair (r: Reader, d: Dialect, o: DecodeOptions, what: string, checkSizes: boolean): Pair | null {
   const end = r.end
   let key: string | undefined
   let value: string | undefined
   while (r.pos < end) {
-    const [field, wire] = r.tag()
+    const field = r.tag()
+    const wire = r.wire
     if (field === 1 || field === 2) {
-      expectWire(wire, WIRE_LEN, `${what}.${field === 1 ? 'Key' : 'Value'}`)
+      expectWire(wire, WIRE_LEN, what, field === 1 ? '.Key' : '.Value')
       const sEnd = r.lenEnd(what)
       const len = sEnd - r.pos
       if (field === 1) {
         if (checkSizes && o.maxKeyBytes != null && len > o.maxKeyBytes) throw new DecodeError('keyTooLarge', `${what} key of ${len} bytes exceeds ${o.maxKeyBytes}`)
         if (o.rejectEmptyKeys && len === 0) throw new DecodeError('emptyKey', `${what} has an empty key`)
-        key = readString(r, sEnd, o, `${what}.Key`)
+        key = readString(r, sEnd, o, what, '.Key')
       } else {
         if (checkSizes && o.maxValueBytes != null && len > o.maxValueBytes) throw new DecodeError('valueTooLarge', `${what} value of ${len} bytes exceeds ${o.maxValueBytes}`)
-        value = readString(r, sEnd, o, `${what}.Value`)
+        value = readString(r, sEnd, o, what, '.Value')
       }
     } else unknown(r, o, field, wire, what)
   }
@@ -227,16 +254,7 @@ function readPair (r: Reader, d: Dialect, o: DecodeOptions, what: string, checkS
     if (value === undefined) throw new DecodeError('missingRequired', `${what}.Value is required`)
   }
   if (key === undefined && o.rejectEmptyKeys) throw new DecodeError('emptyKey', `${what} has an empty key`)
-  return [key ?? '', value ?? '']
-}
-
-function withEnd<T> (r: Reader, end: number, fn: () => T): T {
-  const saved = r.end
-  r.end = end
-  const v = fn()
-  if (r.pos !== end) throw malformed('message overran its length')
-  r.end = saved
-  return v
+  return o.materialize ? [key ?? '', value ?? ''] : null
 }
 
 function readLog (r: Reader, d: Dialect, o: DecodeOptions): DecodedLog | null {
@@ -246,7 +264,8 @@ function readLog (r: Reader, d: Dialect, o: DecodeOptions): DecodedLog | null {
   let timeNs: number | undefined
   const contents: Pair[] | null = o.materialize ? [] : null
   while (r.pos < r.end) {
-    const [field, wire] = r.tag()
+    const field = r.tag()
+    const wire = r.wire
     if (field === 1) {
       expectWire(wire, WIRE_VARINT, 'Log.Time')
       r.varint()
@@ -265,8 +284,10 @@ function readLog (r: Reader, d: Dialect, o: DecodeOptions): DecodedLog | null {
     } else if (field === 2) {
       expectWire(wire, WIRE_LEN, 'Log.Contents')
       const end = r.lenEnd('Log.Contents')
-      const pair = withEnd(r, end, () => readPair(r, d, o, 'LogContent', true))
-      if (contents) contents.push(pair)
+      const outer = r.enter(end)
+      const pair = readPair(r, d, o, 'LogContent', true)
+      r.leave(outer)
+      if (contents && pair) contents.push(pair)
     } else if (field === d.timeNsField) {
       expectWire(wire, WIRE_FIXED32, 'Log.TimeNs')
       timeNs = r.fixed32('Log.TimeNs')
@@ -289,21 +310,26 @@ function readGroup (r: Reader, d: Dialect, o: DecodeOptions, counter: { logs: nu
   const group: DecodedGroup | null = o.materialize ? { logs: [], tags: [] } : null
   let logs = 0
   while (r.pos < r.end) {
-    const [field, wire] = r.tag()
+    const field = r.tag()
+    const wire = r.wire
     if (field === 1) {
       expectWire(wire, WIRE_LEN, 'LogGroup.Logs')
       const end = r.lenEnd('Log')
       const size = end - r.pos
       if (o.maxLogBytes != null && size > o.maxLogBytes) throw new DecodeError('logTooLarge', `a log of ${size} bytes exceeds ${o.maxLogBytes}`)
-      const log = withEnd(r, end, () => readLog(r, d, o))
+      const outer = r.enter(end)
+      const log = readLog(r, d, o)
+      r.leave(outer)
       logs++
       if (o.maxLogsPerGroup != null && logs > o.maxLogsPerGroup) throw new DecodeError('tooManyLogs', `more than ${o.maxLogsPerGroup} logs in one LogGroup`)
       if (group && log) group.logs.push(log)
     } else if (field === d.tagsField) {
       expectWire(wire, WIRE_LEN, 'LogGroup.LogTags')
       const end = r.lenEnd('LogTag')
-      const tag = withEnd(r, end, () => readPair(r, d, o, 'LogTag', false))
-      if (group) group.tags.push(tag)
+      const outer = r.enter(end)
+      const tag = readPair(r, d, o, 'LogTag', false)
+      r.leave(outer)
+      if (group && tag) group.tags.push(tag)
     } else if (d.groupStrings[field] !== undefined) {
       const name = d.groupStrings[field]!
       expectWire(wire, WIRE_LEN, `LogGroup.${name}`)
@@ -323,11 +349,14 @@ export function decodeTlsLogGroupList (buf: Buffer, o: DecodeOptions): DecodeRes
   const counter = { logs: 0 }
   let groupCount = 0
   while (r.pos < r.end) {
-    const [field, wire] = r.tag()
+    const field = r.tag()
+    const wire = r.wire
     if (field === 1) {
       expectWire(wire, WIRE_LEN, 'LogGroupList.LogGroups')
       const end = r.lenEnd('LogGroup')
-      const g = withEnd(r, end, () => readGroup(r, TLS, o, counter))
+      const outer = r.enter(end)
+      const g = readGroup(r, TLS, o, counter)
+      r.leave(outer)
       groupCount++
       if (g) groups.push(g)
     } else unknown(r, o, field, wire, 'LogGroupList')
