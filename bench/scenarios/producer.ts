@@ -28,6 +28,8 @@ const WARMUP = Number(arg('warmup', '20000'))
 }
 
 const latencies: number[] = []
+/** The fullest the buffer was seen (sampled every 1024 records): did records wait for space? */
+let peakBufferedBytes = 0
 const sampleEvery = 1024
 const span = startSpan()
 const producer = createProducer(producerOptions(service, url, `${service}-${process.pid}`, { totalSizeInBytes, maxBlockMs: -1 }))
@@ -41,7 +43,11 @@ for (let i = 0; i < records; i++) {
     last = producer.sendAsync({ time: Date.now(), contents: standardContents(i) })
   }
   // sendAsync settles in order (FIFO): awaiting one in 1024 yields to I/O and honours the waits.
-  if ((i & 1023) === 1023) await last
+  if ((i & 1023) === 1023) {
+    const buffered = producer.stats().bufferedBytes
+    if (buffered > peakBufferedBytes) peakBufferedBytes = buffered
+    await last
+  }
 }
 await last
 const summary = await producer.close()
@@ -58,6 +64,7 @@ emit({
   recordsPerCpuSec: records / (s.cpuUs / 1e6),
   peakRssMiB: peakRssMiB(),
   limitMiB: totalSizeInBytes / 1048576 + 64,
+  bufferPeakShare: peakBufferedBytes / totalSizeInBytes,
   latencyP50Ms: percentile(latencies, 50),
   latencyP99Ms: percentile(latencies, 99),
   rawBytesPerRecord: rawBytes(standardContents(1)),
