@@ -383,6 +383,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     batch.settled = true
     this.live.delete(batch)
     this.budget.release(batch.length)
+    // Settled after its last request completed (an abandoned batch's request may still be in
+    // flight): nothing reads its body again, so the wire may reuse that memory now.
+    if (!abandoned && batch.sealed) this.wire.release?.(batch)
     if (successful) this.delivered += batch.logCount
     else if (abandoned) this.abandoned += batch.logCount
     else this.failed += batch.logCount

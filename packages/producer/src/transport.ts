@@ -83,6 +83,12 @@ export interface Wire {
   prepare? (batch: SealedBatch): void
   /** One attempt: build (or reuse) the body, compress, sign, POST, classify. Never rejects. */
   send (batch: SealedBatch): Promise<AttemptOutcome>
+  /**
+   * Optional: the batch has settled after its last request completed, so nothing will read its
+   * body again; the wire may reuse the body's memory. Never called for a batch abandoned while a
+   * request may still be in flight (close deadline, destroy). Never throws.
+   */
+  release? (batch: SealedBatch): void
   /** Replace the credentials used from the next request on (rotation). */
   setCredentials (credentials: Credentials): void
   /** Optional: tells `listener` about every call of a credentials provider (for diagnostics; never secrets). */

@@ -68,6 +68,10 @@ export class FakeWire implements Wire {
   private readonly now: () => number
   inFlight = 0
   maxInFlight = 0
+  /** Batches handed to release(), in order; and how many of them had a send() still unanswered. */
+  released: SealedBatch[] = []
+  releasedInFlight = 0
+  private readonly unansweredBatches = new Map<SealedBatch, number>()
 
   constructor (options: FakeWireOptions = {}) {
     this.overhead = options.overhead ?? 10
@@ -107,8 +111,12 @@ export class FakeWire implements Wire {
     this.sent.push(sent)
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    this.unansweredBatches.set(batch, (this.unansweredBatches.get(batch) ?? 0) + 1)
     const done = (o: AttemptOutcome): AttemptOutcome => {
       this.inFlight--
+      const left = (this.unansweredBatches.get(batch) ?? 1) - 1
+      if (left === 0) this.unansweredBatches.delete(batch)
+      else this.unansweredBatches.set(batch, left)
       return o
     }
     if (this.manual) {
@@ -135,6 +143,11 @@ export class FakeWire implements Wire {
   /** Every log delivered in send order (all attempts, including retries). */
   allLogs (): DecodedLog[] {
     return this.sent.flatMap((s) => s.logs)
+  }
+
+  release (batch: SealedBatch): void {
+    this.released.push(batch)
+    if (this.unansweredBatches.has(batch)) this.releasedInFlight++
   }
 
   setCredentials (credentials: Credentials): void {

@@ -9,6 +9,7 @@ import { SERVICE_LIMITS } from '../options.js'
 import type { AttemptOutcome, CredentialsListener, Destination, SealedBatch, ServiceLimits, TimeParts, Wire } from '../transport.js'
 import type { ContentsInput, Credentials, SendOptions, ServiceName } from '../types.js'
 import { buildBody, buildBodySync, isBuiltBody, type BuildBodyOptions, type BuiltBody } from '../wire/body.js'
+import { giveBackBodyMemory } from '../wire/body-memory.js'
 import { HttpClient, type HttpRequest } from '../wire/http.js'
 import { bodySize, encodeGroupTrailer, LogEncoder, type Flavor, type GroupFields } from '../wire/protobuf.js'
 import { classifyError, classifyResponse, header, isAuthFailure, REQUEST_ID_HEADER } from './classify.js'
@@ -115,6 +116,14 @@ export class ServiceWire implements Wire {
     } catch (error) {
       return classifyError(error, [...secrets, ...this.credentials.secrets()])
     }
+  }
+
+  /** The batch settled after its last request: its body's memory goes back for the next body. */
+  release (batch: SealedBatch): void {
+    const built = batch.cache
+    if (!isBuiltBody(built)) return
+    batch.cache = undefined
+    if (built.pooled) giveBackBodyMemory(built.body)
   }
 
   setCredentials (credentials: Credentials): void {

@@ -4,7 +4,7 @@
  */
 import * as crypto from 'node:crypto'
 import { deflateBody } from './deflate.js'
-import { lz4CompressBlock } from './lz4.js'
+import { lz4CompressBody } from './lz4.js'
 import { bodySize, encodeBody, encodeBodyInto, type Flavor } from './protobuf.js'
 
 export type BodyCompression = 'lz4' | 'deflate' | 'none'
@@ -19,6 +19,8 @@ export interface BuiltBody {
   readonly md5Hex: string
   /** Lowercase hex SHA-256 of `body`, or '' when not asked for. */
   readonly sha256Hex: string
+  /** `body`'s memory came from body-memory.ts: it goes back there once nothing reads the body. */
+  readonly pooled: boolean
 }
 
 export interface BuildBodyOptions {
@@ -50,7 +52,8 @@ export function buildBodySync (entries: Uint8Array, trailer: Uint8Array, options
   const size = bodySize(options.flavor, entries.length, trailer.length)
   if (scratch.length < size) scratch = Buffer.allocUnsafe(size)
   encodeBodyInto(options.flavor, entries, trailer, scratch)
-  return finish(lz4CompressBlock(scratch.subarray(0, size)), size, options)
+  const { block, pooled } = lz4CompressBody(scratch.subarray(0, size))
+  return finish(block, size, options, pooled)
 }
 
 /** One-shot digest: crypto.hash (Node >= 20.12) skips the Hash object and stream machinery of createHash. */
@@ -60,13 +63,14 @@ function hexDigest (algorithm: string, data: Buffer): string {
   return oneShot !== undefined ? oneShot(algorithm, data, 'hex') : crypto.createHash(algorithm).update(data).digest('hex')
 }
 
-function finish (body: Buffer, rawSize: number, options: BuildBodyOptions): BuiltBody {
+function finish (body: Buffer, rawSize: number, options: BuildBodyOptions, pooled = false): BuiltBody {
   return {
     body,
     rawSize,
     compression: options.compression,
     md5Hex: options.md5 ? hexDigest('md5', body).toUpperCase() : '',
-    sha256Hex: options.sha256 ? hexDigest('sha256', body) : ''
+    sha256Hex: options.sha256 ? hexDigest('sha256', body) : '',
+    pooled
   }
 }
 

@@ -18,6 +18,8 @@
  * end and the last 5 bytes are literals.
  */
 
+import { takeBodyMemory } from './body-memory.js'
+
 const HASH_LOG = 16
 const HASH_SHIFT = 32 - HASH_LOG
 const MIN_MATCH = 4
@@ -168,18 +170,26 @@ export function lz4CompressInto (src: Buffer, n: number, dst: Buffer): number {
  * every decoder accepts.
  */
 export function lz4CompressBlock (input: Buffer): Buffer {
+  return lz4CompressBody(input).block
+}
+
+/**
+ * lz4CompressBlock for a request body: the block's memory comes from body-memory.ts, and `pooled`
+ * says whether it may be given back there once nothing reads the body any more.
+ */
+export function lz4CompressBody (input: Buffer): { block: Buffer, pooled: boolean } {
   const n = input.length
   if (n > 0) {
     const worst = lz4WorstCase(n)
     if (out.length < worst) out = Buffer.allocUnsafe(worst)
     const size = lz4CompressInto(input, n, out)
     if (size < n) {
-      const block = Buffer.allocUnsafe(size)
-      out.copy(block, 0, 0, size)
-      return block
+      const { memory, pooled } = takeBodyMemory(size)
+      out.copy(memory, 0, 0, size)
+      return { block: memory, pooled }
     }
   }
-  return literalBlock(input)
+  return { block: literalBlock(input), pooled: false }
 }
 
 /** One sequence with only literals: token `len<<4` (or 0xF0 plus 255-runs for len >= 15), then the bytes. */
