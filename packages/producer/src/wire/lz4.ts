@@ -6,10 +6,10 @@
  * compressSync never gives back about the size of each output it returns (RSS grew ~0.25 MB per
  * 512 KiB batch of standard records, without bound, even with forced GCs; its async compress levels
  * off only ~120 MB up), which alone put the producer over its memory bound (bench/lz4-choice.ts
- * shows it). This one writes into one reused output buffer, so a batch costs one exact-size
- * allocation (the body kept for retries). On standard log batches it compresses ~3.4× (lz4-napi:
- * 2.1×) at roughly 65-75 % of lz4-napi's speed on the benchmark machine; the smaller body makes the
- * MD5/SHA-256 digests, the request and the service's decompression cheaper.
+ * shows it). This one writes into one reused output buffer and copies the block into the body's
+ * memory (body-memory.ts, reused once a batch has settled). On standard log batches it compresses
+ * ~3.4× (lz4-napi: 2.1×) at roughly 65-75 % of lz4-napi's speed on the benchmark machine; the
+ * smaller body makes the MD5/SHA-256 digests, the request and the service's decompression cheaper.
  *
  * The usual LZ4 greedy parse: a 4-byte hash of each position into a 64 Ki-entry table of last
  * positions, matches of at least 4 bytes within 64 KiB, extended backwards over pending literals
