@@ -5,9 +5,9 @@
  * promoted to V8's old generation: left to the garbage collector, its memory comes back only at
  * the next full GC, which V8 puts off until external memory has grown by about 64 MiB, and glibc
  * then keeps the freed chunks resident. Under sustained sending that added 15–30 MiB to peak RSS,
- * beyond totalSizeInBytes + 64 MiB (bench/RESULTS.md, fifth pass). The engine knows the moment a body is dead (its
- * batch settled after its last request completed), so it hands the memory back here and the next
- * body is built in it at once.
+ * beyond totalSizeInBytes + 64 MiB (bench/RESULTS.md, fifth pass). The engine knows the moment a
+ * body is dead (its batch settled after its last request completed), so it hands the memory back
+ * here and the next body is built in it at once.
  *
  * (One case may still read a given-back body: a service that answers before reading all of it,
  * while the socket is still sending the rest. Those bytes belong to a request already answered and
