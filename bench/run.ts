@@ -195,18 +195,20 @@ function row (scenario: string, metric: string, value: number, id: string, key: 
   rows.push([scenario, metric, fmt(value), spread(id, key), target, verdict(ok), [delivered(id), note].filter(Boolean).join('; ')])
 }
 
+/** The straightforward client's CPU per record on the reference machine (the issue's figure): the yardstick for scaling. */
+const REFERENCE_STRAIGHT_US = 11.6
 const straight = med('straightforward', 'cpuUsPerRecord')
 for (const svc of ['tls', 'sls']) {
   const id = `producer-${svc}`
   if (!has(id)) continue
   const v = med(id, 'cpuUsPerRecord')
-  const scaled = has('straightforward') ? `; all threads ≙ ${fmt(v / straight * 11.6)} µs on the reference machine (scaled by the straightforward client: 11.6 µs there)` : ''
+  const scaled = has('straightforward') ? `; all threads ≙ ${fmt(v / straight * REFERENCE_STRAIGHT_US)} µs on the reference machine (scaled by the straightforward client: ${REFERENCE_STRAIGHT_US} µs there)` : ''
   row(`producer ${svc.toUpperCase()} lz4 signed, ${fmt(n.producer)} rec`, 'CPU µs/record (process, incl. building)', v, id, 'cpuUsPerRecord', '≤ 2.5', v <= 2.5, `${fmt(med(id, 'recordsPerCpuSec'))} rec/CPU-s; main thread ${fmt(med(id, 'mainCpuUsPerRecord'))} µs${scaled}`)
   row('', 'wall records/s (shares 2 cores with the emulator)', med(id, 'recordsPerSec'), id, 'recordsPerSec', '', undefined, [`p50/p99 send→accepted ${fmt(med(id, 'latencyP50Ms'))}/${fmt(med(id, 'latencyP99Ms'))} ms`, bufferFill(id), emulatorCost(id)].filter(Boolean).join('; '))
   row('', 'peak RSS MiB', med(id, 'peakRssMiB'), id, 'peakRssMiB', `≤ ${fmt(med(id, 'limitMiB'))}`, med(id, 'peakRssMiB') <= med(id, 'limitMiB'))
 }
 rows.push(['Aliyun Go producer (REFERENCE, not measured here)', 'CPU µs/record incl. building', '3.5', '', '', '', '~280k rec/CPU-s; 2.5 µs net; peak RSS ~950 MiB at 1M records with a 100 MiB limit'])
-if (has('straightforward')) row(`straightforward client (protobufjs, no compression), ${fmt(n.straight)} rec`, 'CPU µs/record', straight, 'straightforward', 'cpuUsPerRecord', 'reference 11.6', undefined, `peak RSS ${fmt(med('straightforward', 'peakRssMiB'))} MiB`)
+if (has('straightforward')) row(`straightforward client (protobufjs, no compression), ${fmt(n.straight)} rec`, 'CPU µs/record', straight, 'straightforward', 'cpuUsPerRecord', `reference ${REFERENCE_STRAIGHT_US}`, undefined, `peak RSS ${fmt(med('straightforward', 'peakRssMiB'))} MiB`)
 if (has('volc-official')) row(`@volcengine/openapi TLS Producer (https), ${fmt(n.volc)} rec`, 'CPU µs/record', med('volc-official', 'cpuUsPerRecord'), 'volc-official', 'cpuUsPerRecord', 'reference ~1,600', undefined, `${fmt(med('volc-official', 'recordsPerSec'))} rec/s; peak RSS ${fmt(med('volc-official', 'peakRssMiB'))} MiB`)
 if (has('pino-noop')) {
   const base = med('pino-noop', 'mainUsPerRecord')
@@ -216,7 +218,7 @@ if (has('pino-noop')) {
     const v = med(id, 'mainUsPerRecord')
     row(`pino → ${label}`, 'main-thread µs/record (loop wall)', v, id, 'mainUsPerRecord', target === undefined ? 'reference ~2.0×' : '≤ 1.25× no-op', target === undefined ? undefined : v / base <= target, `${fmt(v / base)}× no-op; main CPU ${fmt(med(id, 'mainCpuUsPerRecord'))} µs`)
     const cap = med(id, 'workerCapacityLinesPerSec')
-    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', id === 'pino-logship' ? '≥ 250,000' : '', id === 'pino-logship' ? cap >= 250_000 : undefined, [`${fmt(med(id, 'workerCpuUsPerLine'))} µs/line; observed ${fmt(med(id, 'linesPerSec'))} lines/s to delivery`, emulatorCost(id), has('straightforward') ? `≙ ${fmt(cap * straight / 11.6)} on the reference machine (scaled by the straightforward client)` : ''].filter(Boolean).join('; '))
+    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', id === 'pino-logship' ? '≥ 250,000' : '', id === 'pino-logship' ? cap >= 250_000 : undefined, [`${fmt(med(id, 'workerCpuUsPerLine'))} µs/line; observed ${fmt(med(id, 'linesPerSec'))} lines/s to delivery`, emulatorCost(id), has('straightforward') ? `≙ ${fmt(cap * straight / REFERENCE_STRAIGHT_US)} on the reference machine (scaled by the straightforward client)` : ''].filter(Boolean).join('; '))
     row('', 'peak RSS MiB', med(id, 'peakRssMiB'), id, 'peakRssMiB', '', undefined, 'thread-stream queues lines on the main thread while the worker is behind')
   }
   if (has('pino-logship-sync')) {
@@ -245,10 +247,11 @@ if (scaleIds.length > 0) {
   const values = scaleIds.map((id) => med(id, 'cpuUsPerRecord'))
   let flat = 0
   for (let i = 0; i < values.length; i++) for (let j = i + 1; j < values.length; j++) flat = Math.max(flat, values[j] / values[i])
+  const largest = scaleIds[scaleIds.length - 1]
   for (const id of scaleIds) {
     const count = results.get(id)![0].records
-    row(`scaling: producer TLS, ${fmt(count)} rec${id === 'burst' ? ' (burst)' : ''}`, 'CPU µs/record', med(id, 'cpuUsPerRecord'), id, 'cpuUsPerRecord', 'flat', id === scaleIds[scaleIds.length - 1] ? flat <= 1.25 : undefined,
-      [bufferFill(id), id === scaleIds[scaleIds.length - 1] ? `largest rise to a larger size ${fmt(flat)}×` : ''].filter(Boolean).join('; '))
+    row(`scaling: producer TLS, ${fmt(count)} rec${id === 'burst' ? ' (burst)' : ''}`, 'CPU µs/record', med(id, 'cpuUsPerRecord'), id, 'cpuUsPerRecord', 'flat', id === largest ? flat <= 1.25 : undefined,
+      [bufferFill(id), id === largest ? `largest rise to a larger size ${fmt(flat)}×` : ''].filter(Boolean).join('; '))
   }
   if (has('burst')) row(`memory: ${fmt(n.burst)}-record burst`, 'peak RSS MiB', med('burst', 'peakRssMiB'), 'burst', 'peakRssMiB', `≤ ${fmt(med('burst', 'limitMiB'))}`, med('burst', 'peakRssMiB') <= med('burst', 'limitMiB'))
 }

@@ -4,26 +4,18 @@ import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { decodeLz4Block, decodeSlsLogGroup, decodeTlsLogGroupList } from '../emulator/index.js'
 import { sampleSlsBody, sampleTlsBody } from './helpers/requests.js'
-import { field, lz4Block, lz4LiteralOnly, str, varint } from './helpers/wire.js'
-
-/** An LZ4 length beyond the token's 4 bits: 255s, then the rest. */
-function lengthExtension (rest: number): number[] {
-  const out: number[] = []
-  while (rest >= 255) { out.push(255); rest -= 255 }
-  out.push(rest)
-  return out
-}
+import { field, lz4Block, lz4LengthExtension, lz4LiteralOnly, str, varint } from './helpers/wire.js'
 
 /** One block by hand: `literal`, one match (offset, length), then `tail` as the last literals. */
 function blockWithMatch (literal: Buffer, offset: number, length: number, tail: Buffer): Buffer {
   const lit = literal.length
   const extra = length - 4
   const bytes = [(Math.min(lit, 15) << 4) | Math.min(extra, 15)]
-  if (lit >= 15) bytes.push(...lengthExtension(lit - 15))
+  if (lit >= 15) bytes.push(...lz4LengthExtension(lit - 15))
   bytes.push(...literal, offset & 0xff, offset >> 8)
-  if (extra >= 15) bytes.push(...lengthExtension(extra - 15))
+  if (extra >= 15) bytes.push(...lz4LengthExtension(extra - 15))
   bytes.push(Math.min(tail.length, 15) << 4)
-  if (tail.length >= 15) bytes.push(...lengthExtension(tail.length - 15))
+  if (tail.length >= 15) bytes.push(...lz4LengthExtension(tail.length - 15))
   bytes.push(...tail)
   return Buffer.from(bytes)
 }

@@ -36,7 +36,7 @@ function options (service: 'tls' | 'sls'): ProducerOptions {
 for (const service of ['tls', 'sls'] as const) {
   test(`${service}: bodies built in reused memory arrive intact, through retries and concurrent requests`, async () => {
     const count = 4000
-    const before = bodyMemoryStats().reused
+    const reusedBefore = bodyMemoryStats().reused
     const since = Date.now() - 1
     // The first three requests fail and are retried (a 500 answered before storing).
     emulator.inject({ kind: 'error', status: 500, code: 'InternalServerError', count: 3, service })
@@ -66,6 +66,6 @@ for (const service of ['tls', 'sls'] as const) {
       sent.delete(contents.id)
     }
     assert.equal(sent.size, 0)
-    assert.ok(bodyMemoryStats().reused > before, 'later bodies were built in memory given back by settled batches')
+    assert.ok(bodyMemoryStats().reused > reusedBefore, 'later bodies were built in memory given back by settled batches')
   })
 }

@@ -55,16 +55,17 @@ export function lz4Block (data: Buffer): Buffer {
   return compressSync(data).subarray(4)
 }
 
+/** An LZ4 length beyond the token's 4 bits (the part past 15): 255s, then the rest. */
+export function lz4LengthExtension (rest: number): number[] {
+  const out: number[] = []
+  while (rest >= 255) { out.push(255); rest -= 255 }
+  out.push(rest)
+  return out
+}
+
 /** The Go SDK's CopyIncompressible: one literal-only sequence. */
 export function lz4LiteralOnly (data: Buffer): Buffer {
-  const head: number[] = []
-  if (data.length < 15) head.push(data.length << 4)
-  else {
-    head.push(0xf0)
-    let rest = data.length - 15
-    while (rest >= 255) { head.push(255); rest -= 255 }
-    head.push(rest)
-  }
+  const head = data.length < 15 ? [data.length << 4] : [0xf0, ...lz4LengthExtension(data.length - 15)]
   return Buffer.concat([Buffer.from(head), data])
 }
 

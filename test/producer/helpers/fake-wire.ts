@@ -71,7 +71,7 @@ export class FakeWire implements Wire {
   /** Batches handed to release(), in order; and how many of them had a send() still unanswered. */
   released: SealedBatch[] = []
   releasedInFlight = 0
-  private readonly unansweredBatches = new Map<SealedBatch, number>()
+  private readonly unansweredBatches = new Set<SealedBatch>()
 
   constructor (options: FakeWireOptions = {}) {
     this.overhead = options.overhead ?? 10
@@ -111,12 +111,11 @@ export class FakeWire implements Wire {
     this.sent.push(sent)
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
-    this.unansweredBatches.set(batch, (this.unansweredBatches.get(batch) ?? 0) + 1)
+    // A batch has at most one send() unanswered: the engine sends it again only after an answer.
+    this.unansweredBatches.add(batch)
     const done = (o: AttemptOutcome): AttemptOutcome => {
       this.inFlight--
-      const left = (this.unansweredBatches.get(batch) ?? 1) - 1
-      if (left === 0) this.unansweredBatches.delete(batch)
-      else this.unansweredBatches.set(batch, left)
+      this.unansweredBatches.delete(batch)
       return o
     }
     if (this.manual) {
