@@ -7,6 +7,8 @@
  *   --sync true      (with logship/abstract) pino.transport({ sync: true }): thread-stream copies each
  *                    line into the shared buffer at once and blocks while the worker is behind,
  *                    instead of queueing lines on the main thread without bound
+ *   --yield-every N  the loop yields to the event loop every N records (default 0: a tight loop, in
+ *                    which thread-stream can hand nothing to the worker until the loop ends)
  * Main-thread time is the logging loop's wall time (what the app waits; pino blocks when the worker
  * falls behind) and the main thread's own CPU. The worker's cost is the CPU of every other thread
  * of the process from the first record until everything is delivered (flush), per line. That
@@ -27,6 +29,7 @@ const url = arg('url', '')
 const mode = arg('mode', 'noop')
 const records = Number(arg('records', '1000000'))
 const sync = arg('sync', 'false') === 'true'
+const yieldEvery = Number(arg('yield-every', '0'))
 // The whole run fits the buffer: this measures the pipeline, not drops while the emulator catches up.
 const totalSizeInBytes = Number(arg('total-size', String(1024 * 1024 * 1024)))
 
@@ -113,7 +116,12 @@ if (mode !== 'noop') {
 sampleWorkerThreads()
 const workerStartNs = [...workerThreads.values()].reduce((sum, t) => sum + t.last, 0)
 const span = startSpan()
-for (let i = 0; i < records; i++) logger.info(fields(i), standardContents(i).message)
+for (let i = 0; i < records; i++) {
+  logger.info(fields(i), standardContents(i).message)
+  // --yield-every N: the loop gives the event loop a turn every N records, as an application serving
+  // requests does; thread-stream hands lines to the worker only in such turns (setImmediate).
+  if (yieldEvery > 0 && i % yieldEvery === yieldEvery - 1) await new Promise(setImmediate)
+}
 const loop = span()
 let drainMs = loop.wallMs
 let offMainCpuUs = 0
@@ -137,6 +145,7 @@ if (mode !== 'noop') {
 emit({
   mode,
   sync,
+  yieldEvery,
   records,
   // The warm-up's records reach the emulator too (not in noop mode).
   warmupRecords: mode === 'noop' ? 0 : WARMUP,
