@@ -37,8 +37,8 @@ async function sendAll (producer: Producer, count: number): Promise<LoopStats> {
     } else {
       last = producer.sendAsync({ time: Date.now(), contents: standardContents(i) })
     }
-    // sendAsync settles in order (FIFO): awaiting one in 1024 yields to I/O and honours the waits.
-    if ((i & 1023) === 1023) {
+    // sendAsync settles in order (FIFO): awaiting one in SAMPLE_EVERY yields to I/O and honours the waits.
+    if (i % SAMPLE_EVERY === SAMPLE_EVERY - 1) {
       const buffered = producer.stats().bufferedBytes
       if (buffered > stats.peakBufferedBytes) stats.peakBufferedBytes = buffered
       await last
