@@ -36,12 +36,6 @@ export async function buildBody (entries: Uint8Array, trailer: Uint8Array, optio
   return finish(await deflateBody(raw), raw.length, options)
 }
 
-/**
- * Uncompressed bodies headed for lz4 are assembled here, reused call after call (one per thread,
- * as large as the largest body so far), so only the compressed bytes are allocated per batch.
- */
-let scratch = Buffer.allocUnsafe(0)
-
 /** buildBody for 'lz4' and 'none', which need no waiting: the engine builds bodies at seal time with it. */
 export function buildBodySync (entries: Uint8Array, trailer: Uint8Array, options: BuildBodyOptions): BuiltBody {
   if (options.compression === 'deflate') throw new Error('a deflate body is built with buildBody()')
@@ -49,10 +43,10 @@ export function buildBodySync (entries: Uint8Array, trailer: Uint8Array, options
     const raw = encodeBody(options.flavor, entries, trailer)
     return finish(raw, raw.length, options)
   }
+  // The raw body is assembled in the compressor's input memory, reused call after call, so only
+  // the compressed bytes are allocated per batch.
   const size = bodySize(options.flavor, entries.length, trailer.length)
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(size)
-  encodeBodyInto(options.flavor, entries, trailer, scratch)
-  const { block, pooled } = lz4CompressBody(scratch.subarray(0, size))
+  const { block, pooled } = lz4CompressBody(size, (into) => encodeBodyInto(options.flavor, entries, trailer, into))
   return finish(block, size, options, pooled)
 }
 
