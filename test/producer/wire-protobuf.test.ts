@@ -149,6 +149,26 @@ test('lengths around the one-byte varint limit (127/128) in keys, values and who
   }
 })
 
+test('pairs of up to 123 characters (written with one-byte lengths up front) match protobufjs, non-ASCII anywhere included', () => {
+  const texts = ['a', 'level', 'x'.repeat(31), 'x'.repeat(32), 'y'.repeat(60), 'z'.repeat(118), 'z'.repeat(119), 'w'.repeat(122)]
+  const spoil = (t: string, at: number, c: string): string => t.slice(0, at) + c + t.slice(at + 1)
+  const variants = (t: string): string[] => [t, spoil(t, 0, 'é'), spoil(t, t.length - 1, '中'), spoil(t, t.length >> 1, '\ud800'), spoil(t, 0, '\u007f')]
+  for (const flavor of ['tls', 'sls'] as const) {
+    const enc = new LogEncoder(flavor, 1024 * 1024)
+    const expected = flavor === 'tls' ? tlsExpected : slsExpected
+    for (const key of texts.flatMap(variants)) {
+      for (const value of texts.flatMap(variants)) {
+        const pairs: Array<[string, string]> = [[key, value], ['msg', 'ok']]
+        // A lone surrogate is sent as U+FFFD (see 'lone surrogates become U+FFFD').
+        const wanted = expected(pairs.map(([k, v]) => [k.replace('\ud800', '\ufffd'), v.replace('\ud800', '\ufffd')]), 1_700_000_000_123, 5)
+        const label = `${flavor}: key ${key.length} chars (${JSON.stringify(key.slice(0, 2))}…), value ${value.length} (${JSON.stringify(value.slice(0, 2))}…)`
+        assert.equal(logHex(enc.encode({ ms: 1_700_000_000_123, subMsNs: 5 }, pairs)), wanted, `${label}, array contents`)
+        if (key !== 'msg') assert.equal(logHex(enc.encode({ ms: 1_700_000_000_123, subMsNs: 5 }, Object.fromEntries(pairs))), wanted, `${label}, object contents`)
+      }
+    }
+  }
+})
+
 test('group trailers match protobufjs (tags, empty strings)', () => {
   const tags: Array<[string, string]> = [['env', 'prod'], ['', 'x'], ['empty', '']]
   const enc = new LogEncoder('sls', 1 << 20)
