@@ -30,10 +30,31 @@ test('SLS §1.3 vector: 50-byte LogGroup with Topic always written', () => {
   assert.equal(createHash('md5').update(list).digest('hex').toUpperCase(), '8D6881250FF5559F59BBDF04100F6E59')
 })
 
-test('varint helpers agree', () => {
-  for (const n of [0, 1, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 28, 2 ** 35, 2 ** 42, 1704164645000, 2 ** 53 - 1]) {
+/** The varint of `n` by the definition, in BigInt arithmetic. */
+function referenceVarint (n: number): string {
+  const bytes: number[] = []
+  let v = BigInt(n)
+  while (v >= 0x80n) {
+    bytes.push(Number(v & 0x7fn) | 0x80)
+    v >>= 7n
+  }
+  bytes.push(Number(v))
+  return Buffer.from(bytes).toString('hex')
+}
+
+test('varint helpers agree with the definition, at every power of two up to 2^53', () => {
+  const values = [0, 1, 127, 128, 16383, 16384, 1704164645000, 1_795_355_988_615, 2 ** 53 - 1]
+  for (let k = 1; k <= 53; k++) values.push(2 ** k - 1, 2 ** k, 2 ** k + 1, Math.floor((2 ** k) * 0.7))
+  let x = 7
+  for (let i = 0; i < 1000; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff
+    values.push(Math.floor(x * 2 ** (i % 23)) + i)
+  }
+  for (const n of values.filter((v) => v <= 2 ** 53 - 1)) {
     const buf = Buffer.alloc(12)
-    assert.equal(writeVarint(buf, 0, n), varintSize(n), String(n))
+    const end = writeVarint(buf, 0, n)
+    assert.equal(end, varintSize(n), String(n))
+    assert.equal(buf.subarray(0, end).toString('hex'), referenceVarint(n), String(n))
   }
 })
 
