@@ -170,9 +170,10 @@ export function lz4CompressInto (src: Buffer, n: number, dst: Buffer): number {
 }
 
 /**
- * This thread's WebAssembly compressor (lz4-wasm.ts), made on first use. Undefined where the
- * runtime has no WebAssembly (`node --jitless`, which also stops undici) or its memory could not
- * grow (a tight `ulimit -v`): the TypeScript compressor above then does the work, same blocks.
+ * This thread's WebAssembly compressor (lz4-wasm.ts), made on first use; undefined where the
+ * runtime has no WebAssembly (`node --jitless`, which also stops undici) or cannot instantiate it
+ * (a tight `ulimit -v`). The TypeScript compressor above then does the work, as it does for a body
+ * the wasm memory cannot grow to hold: the same blocks either way.
  */
 let wasm: WasmLz4 | undefined
 let wasmTried = false
