@@ -7,6 +7,7 @@
 //   node scripts/build-lz4-wasm.mjs --check   exit 1 if it is out of date
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 
 const WIRE = new URL('../packages/producer/src/wire/', import.meta.url)
 export const WAT_FILE = new URL('lz4-block.wat', WIRE)
@@ -38,7 +39,7 @@ export function renderModuleSource (bytes) {
   ].join('\n')
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const source = renderModuleSource(await assembleLz4Wasm())
   if (process.argv.includes('--check')) {
     const current = readFileSync(MODULE_FILE, 'utf8')

@@ -67,8 +67,8 @@ test('the committed wasm bytes are what lz4-block.wat assembles to (run `pnpm bu
 test('wasm and TypeScript make identical blocks, which decode to the input', () => {
   const wasm = wasmCompressor()
   const inputs: Array<[string, Buffer]> = [
-    ['a 512 KiB log batch', logBatch(4000, 1)],
-    ['a 32 KiB log batch', logBatch(250, 2)],
+    ['a log batch of 4,000 records', logBatch(4000, 1)],
+    ['a log batch of 250 records', logBatch(250, 2)],
     ['one log', logBatch(1, 3)],
     ['repeats 65,535 bytes apart (the largest offset) and 65,536 apart (too far)', windowEdges()],
     ['zeros (long matches: 255-runs in the match length)', Buffer.alloc(100_000)],
