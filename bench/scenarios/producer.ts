@@ -31,7 +31,7 @@ async function sendAll (producer: Producer, count: number): Promise<LoopStats> {
   let last: Promise<void> = Promise.resolve()
   for (let i = 0; i < count; i++) {
     if (i % SAMPLE_EVERY === 0) {
-      // One record in 1024 carries a callback: its send-to-acceptance latency, sampled.
+      // One record in SAMPLE_EVERY carries a callback: its send-to-acceptance latency, sampled.
       const t0 = performance.now()
       last = producer.sendAsync({ time: Date.now(), contents: standardContents(i) }, { callback: (r) => { if (r.successful) stats.latencies.push(performance.now() - t0) } })
     } else {
