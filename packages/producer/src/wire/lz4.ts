@@ -8,8 +8,9 @@
  * off only ~120 MB up), which alone put the producer over its memory bound (bench/lz4-choice.ts
  * shows it). This one writes into one reused output buffer and copies the block into the body's
  * memory (body-memory.ts, reused once a batch has settled). On standard log batches it compresses
- * ~3.4× (lz4-napi: 2.1×) at roughly 65-75 % of lz4-napi's speed on the benchmark machine; the
- * smaller body makes the MD5/SHA-256 digests, the request and the service's decompression cheaper.
+ * ~3.5× (lz4-napi: 2.1×) at 80-95 % of lz4-napi's speed on the benchmark machine (README,
+ * "Why our own LZ4 block compressor"); the smaller body makes the MD5/SHA-256 digests, the request
+ * and the service's decompression cheaper.
  *
  * The producer runs the WebAssembly build of this same parse (lz4-block.wat via lz4-wasm.ts), which
  * makes the same blocks byte for byte at about twice the speed; the TypeScript compressor here is
