@@ -4,6 +4,7 @@ import { inflateSync } from 'node:zlib'
 import { test } from 'node:test'
 import { deflateBody, deflateBodySync } from '../../packages/producer/src/wire/deflate.js'
 import { literalBlock, lz4CompressBlock } from '../../packages/producer/src/wire/lz4.js'
+import { MAX_OFFSET, PositionBase } from '../../packages/producer/src/wire/lz4-position-base.js'
 import { lz4DecodeBlock } from './wire-helpers.js'
 
 const VECTOR = Buffer.from('0a3a0a240888b183c1cc31120d0a056c6576656c1204494e464f120c0a036d7367120568656c6c6f12093132372e302e302e3122076170702e6c6f67', 'hex')
@@ -44,4 +45,31 @@ test('deflate is a zlib (RFC 1950) stream, sync and async', async () => {
   assert.equal(async[0], 0x78) // zlib header CMF
   assert.deepEqual(inflateSync(async), input)
   assert.deepEqual(inflateSync(deflateBodySync(input)), input)
+})
+
+test('position bases: each call starts past every position an earlier call can have stored, and they start over with a cleared table', () => {
+  const bases = new PositionBase()
+  let clears = 0
+  const clear = (): void => { clears++ }
+  const n = 1 << 20
+  let previous = bases.claim(n, clear)
+  assert.equal(previous, 1)
+  let calls = 1
+  for (; clears === 0; calls++) {
+    const base = bases.claim(n, clear)
+    if (clears > 0) {
+      // Started over: the table was cleared before this base was handed out.
+      assert.equal(base, 1)
+      break
+    }
+    // Entries of the previous call are at most previous + n - 1; with this base they read as
+    // positions below -MAX_OFFSET, out of any match's reach.
+    assert.ok(previous + n - 1 - base < -MAX_OFFSET, `call ${calls}: base ${base} after ${previous}`)
+    // Position + base stays a positive int32 for every position of the input.
+    assert.ok(base + n - 1 <= 0x7fffffff)
+    previous = base
+  }
+  assert.equal(clears, 1)
+  // 1 MiB inputs: about 2^30 / (2^20 + 2^16) calls before starting over.
+  assert.ok(calls > 900 && calls < 1100, `started over after ${calls} calls`)
 })

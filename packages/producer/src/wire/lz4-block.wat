@@ -6,9 +6,9 @@
 ;; checks that the committed bytes are what this file assembles to.
 ;;
 ;; Memory (owned by lz4-wasm.ts, which grows it): [0, 262144) the hash table, 65536 i32 entries of
-;; position + base (see lz4.ts: a new call raises base past every stored value, so stale entries
-;; read as negative positions and the table is never cleared between calls); then the input; then
-;; the output, with room beyond the worst case for the 8-byte literal copy.
+;; position + base (see lz4-position-base.ts: a new call raises base past every stored value, so
+;; stale entries read as negative positions and the table is never cleared between calls); then
+;; the input; then the output, with room beyond the worst case for the 8-byte literal copy.
 ;;
 ;; Helpers are written inline rather than called: V8 (Node 20) does not inline wasm calls, and
 ;; with the hash and the literal copy as functions this ran at about 70 % of its speed.

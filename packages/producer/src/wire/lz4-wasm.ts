@@ -7,6 +7,7 @@
  * body straight into the input (input()), so the body is not copied before compression.
  */
 import { LZ4_BLOCK_WASM_BASE64 } from './lz4-block-wasm.js'
+import { PositionBase } from './lz4-position-base.js'
 
 const TABLE_BYTES = 1 << 18
 const PAGE_BYTES = 65536
@@ -14,7 +15,6 @@ const PAGE_BYTES = 65536
 const INPUT_SLACK = 16
 /** After the output's worst case: the same copy writes up to 7 bytes past a literal run. */
 const OUTPUT_SLACK = 16
-const MAX_OFFSET = 65535
 
 /** The part of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
 interface WebAssemblyApi {
@@ -31,8 +31,9 @@ export class WasmLz4 {
   private readonly exports: Lz4Exports
   /** A view of the whole memory; replaced whenever the memory grows (growing detaches it). */
   private memory: Uint8Array
-  /** See lz4.ts: positions are stored as position + base, and base rises with every call. */
-  private base = 1
+  /** The hash table stores position + base (lz4-position-base.ts), so it is never cleared between calls. */
+  private readonly bases = new PositionBase()
+  private readonly clearTable = (): void => { this.memory.fill(0, 0, TABLE_BYTES) }
 
   /** Undefined when this runtime cannot compile or run WebAssembly. */
   static create (): WasmLz4 | undefined {
@@ -68,12 +69,7 @@ export class WasmLz4 {
 
   /** Compresses the `n` bytes written into input(n); returns the block, a view valid until the next call. */
   compress (n: number): Uint8Array {
-    if (this.base > 0x3fffffff - n - MAX_OFFSET) {
-      this.memory.fill(0, 0, TABLE_BYTES)
-      this.base = 1
-    }
-    const base = this.base
-    this.base += n + MAX_OFFSET + 1
+    const base = this.bases.claim(n, this.clearTable)
     const at = this.outputAt(n)
     const length = this.exports.compress(TABLE_BYTES, n, at, base)
     return this.memory.subarray(at, at + length)

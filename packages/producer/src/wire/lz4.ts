@@ -24,6 +24,7 @@
  */
 
 import { takeBodyMemory } from './body-memory.js'
+import { MAX_OFFSET, PositionBase } from './lz4-position-base.js'
 import { WasmLz4 } from './lz4-wasm.js'
 
 const HASH_LOG = 16
@@ -33,16 +34,13 @@ const MIN_MATCH = 4
 const MF_LIMIT = 12
 /** The last 5 bytes are always literals. */
 const LAST_LITERALS = 5
-const MAX_OFFSET = 65535
 /** Knuth's multiplicative hash constant 2654435761 as a signed 32-bit integer. */
 const PRIME = -1640531535
 
-/**
- * Positions seen, stored as position + base of the call that stored them: a new call raises base
- * past every stored value, so stale entries read as negative positions and no clearing is needed.
- */
+/** Positions seen, stored as position + base (lz4-position-base.ts: never cleared between calls). */
 const table = new Int32Array(1 << HASH_LOG)
-let base = 1
+const bases = new PositionBase()
+const clearTable = (): void => { table.fill(0) }
 /** Reused output memory, as large as the largest worst case so far. */
 let out = Buffer.allocUnsafe(0)
 
@@ -80,12 +78,7 @@ function copyBytes (src: Buffer, from: number, to: number, dst: Buffer, op: numb
 
 /** Compresses src[0, n) into dst (at least lz4WorstCase(n) long); returns the block length. */
 export function lz4CompressInto (src: Buffer, n: number, dst: Buffer): number {
-  if (base > 0x3fffffff - n - MAX_OFFSET) {
-    table.fill(0)
-    base = 1
-  }
-  const b = base
-  base += n + MAX_OFFSET + 1
+  const b = bases.claim(n, clearTable)
   if (viewOf !== src) {
     view = new DataView(src.buffer, src.byteOffset, src.byteLength)
     viewOf = src
