@@ -5,11 +5,11 @@
  * spec), at most 4 requests in flight. CPU is the whole process's, first record to last response,
  * after a warm-up through the same code.
  *
- * `--encode fromObject` (the default) converts the batch with `fromObject` before encoding it, as
- * protobufjs's documentation does for plain objects; `--encode plain` hands the plain objects to
- * `encode` directly. Both are straightforward, and the issue does not say which its reference
- * client was, so the harness runs both: their ratio is how uncertain the scaling to the
- * reference machine is.
+ * `--encode fromObject` (the default) converts the batch with protobufjs's `fromObject` before
+ * encoding it; `--encode plain` hands the plain objects to `encode` directly, which protobufjs
+ * accepts too. Both are straightforward, and the issue does not say which its reference client
+ * was, so the harness runs both: their ratio is how uncertain the scaling to the reference
+ * machine is.
  */
 import { createHash, createHmac } from 'node:crypto'
 import protobuf from 'protobufjs'

@@ -18,7 +18,8 @@ export class PositionBase {
 
   /**
    * The base for a call over `n` input bytes. Runs `clearTable` first when the bases have to
-   * start over (about every 16,000 calls of 64 KiB; sooner for larger inputs).
+   * start over: each call uses up n + 64 KiB of the range, so after about 8,000 calls of 64 KiB
+   * or 1,000 of 1 MiB.
    */
   claim (n: number, clearTable: () => void): number {
     if (this.next > BASE_LIMIT - n - MAX_OFFSET) {
