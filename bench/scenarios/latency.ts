@@ -2,7 +2,7 @@
  * Delivery latency at a steady rate: --rate records/s (default 10,000) for --seconds, lingerMs 100,
  * every record with a callback; latency = send() to the callback of its accepted batch.
  */
-import { createProducer } from '@logship/producer'
+import { DEFAULTS, createProducer } from '@logship/producer'
 import { arg, emit, peakRssMiB, percentile, startSpan } from '../lib/measure.js'
 import { producerOptions } from '../lib/producer-options.js'
 import { due, standardContents } from '../lib/record.js'
@@ -52,5 +52,7 @@ emit({
   maxMs: percentile(latencies, 100),
   targetMs: lingerMs + 25,
   cpuUsPerRecord: s.cpuUs / total,
-  peakRssMiB: peakRssMiB()
+  peakRssMiB: peakRssMiB(),
+  // The memory target's bound for this producer (the default buffer).
+  limitMiB: DEFAULTS.totalSizeInBytes / 1048576 + 64
 })
