@@ -55,7 +55,7 @@ test('position bases: each call starts past every position an earlier call can h
   let previous = bases.claim(n, clear)
   assert.equal(previous, 1)
   let calls = 1
-  for (; clears === 0; calls++) {
+  for (;; calls++) {
     const base = bases.claim(n, clear)
     if (clears > 0) {
       // Started over: the table was cleared before this base was handed out.
