@@ -2,6 +2,7 @@
 // ids, unicode and ns-precision times go in; exactly those N come out, with every LogGroup field.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { createProducer, type ProducerOptions } from '@logship/producer'
 import { startEmulator, type Emulator, type StoredLog } from '../emulator/index.js'
 
@@ -149,4 +150,21 @@ test('a record that fails finally carries the service error code and request id'
   assert.equal(result.errorCode, 'TopicNotExist')
   assert.match(result.requestId, /\S/)
   assert.equal(result.attemptCount, 1, 'a 404 is not retried')
+})
+
+test('tls lz4: a batch of text that does not compress, at the 5 MiB limit, still fits once compressed', async () => {
+  const since = Date.now() - 1
+  // maxBatchSize far above the limit is capped; random base64 has no repeats for LZ4, so its block
+  // is larger than the raw body (zlib's Huffman stage still shrinks it, so zlib cannot show this).
+  const producer = createProducer({ ...baseOptions('tls'), compression: 'lz4', maxBatchSize: 64 * 1024 * 1024, maxBatchCount: 10_000, lingerMs: 60_000 })
+  const count = 700 // ~5.7 MiB: the first batch is sealed at the cap
+  for (let i = 0; i < count; i++) producer.send({ contents: { id: `big-${i}`, v: randomBytes(6144).toString('base64') } })
+  const summary = await producer.close()
+  assert.equal(summary.failed, 0)
+  assert.equal(summary.delivered, count)
+  const requests = emulator.requests({ service: 'tls', topicId: TOPIC, since } as never)
+  const largest = requests.reduce((a, b) => (b.rawBytes > a.rawBytes ? b : a))
+  assert.ok(largest.rawBytes > 5 * 1024 * 1024 - 64 * 1024, `a batch reached the cap (raw ${largest.rawBytes} bytes)`)
+  assert.ok(largest.bodyBytes > largest.rawBytes, 'its compressed body is larger than its raw body')
+  assert.ok(largest.bodyBytes <= 5 * 1024 * 1024)
 })

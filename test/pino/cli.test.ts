@@ -56,6 +56,28 @@ describe('logship-pino CLI', () => {
     assert.equal(r.stdout.trim().split('\n').length, 11)
   })
 
+  it('--tee: when the reader of stdout goes away (EPIPE), it stops copying and still ships everything', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId })
+    const app = spawn(process.execPath, [APP, '20000'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const cli = spawn(process.execPath, [CLI, '--tee'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    // If the CLI died early, the app's lines would hit a closed pipe: fail on the counts below instead.
+    cli.stdin.on('error', () => {})
+    app.stdout.pipe(cli.stdin)
+    let stderr = ''
+    cli.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    // Like `| head -1`: read the first chunk, then close the pipe's read end.
+    await once(cli.stdout, 'data')
+    cli.stdout.destroy()
+    const [code] = await once(cli, 'exit') as [number | null]
+    assert.equal(code, 0, stderr)
+    assert.match(stderr, /--tee stopped, stdout failed \(.*EPIPE.*\); still shipping\n/)
+    assert.match(stderr, /20001 records accepted, 20001 delivered, 0 failed/)
+    const logs = emu.logs({ topicId })
+    assert.equal(logs.length, 20001)
+    assert.equal(missingSeq(logs, 20000), '')
+  })
+
   it('exits 1 with a clear message when the configuration is bad', async () => {
     const env = childEnv(emu, 'unused')
     const bad = await pipeline(['1'], ['--service', 'tls', '--endpoint', emu.url, '--region', 'cn-beijing'], env)

@@ -86,8 +86,12 @@ test('invalid engine options are rejected naming the option, the value and what 
 
 test('service limits cap maxBatchSize and maxBatchCount', () => {
   const o = resolveOptions({ ...base, maxBatchSize: 64 * 1024 * 1024, maxBatchCount: 1_000_000 }, {})
-  assert.equal(o.maxBatchSize, 5 * 1024 * 1024)
+  // Compressed, an incompressible batch grows by up to 1/255 + 16 bytes: the cap leaves that room.
+  assert.equal(o.maxBatchSize, 5 * 1024 * 1024 - Math.floor(5 * 1024 * 1024 / 255) - 16)
   assert.equal(o.maxBatchCount, 10_000)
+  const uncompressed = resolveOptions({ ...base, maxBatchSize: 64 * 1024 * 1024, compression: 'none' }, {})
+  assert.equal(uncompressed.maxBatchSize, 5 * 1024 * 1024)
+  assert.equal(resolveOptions({ ...base, maxBatchSize: 100_000, compression: 'deflate' }, {}).maxBatchSize, 100_000)
 })
 
 const servicesLanded = existsSync(new URL('../../packages/producer/src/services/index.ts', import.meta.url))
@@ -99,4 +103,15 @@ test('createProducer() validates options before building anything', { skip: serv
   const producer = createProducer({ ...base, flushOnExit: false })
   assert.equal(typeof producer.send, 'function')
   producer.destroy()
+})
+
+test('ca given as a Buffer still resolves after a structured clone (how worker threads get their options)', () => {
+  const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+  const cloned = structuredClone({ ca: pem, list: [pem, 'PEM TEXT'] })
+  assert.ok(!Buffer.isBuffer(cloned.ca) && cloned.ca instanceof Uint8Array, 'the clone is a plain Uint8Array')
+  const one = resolveOptions({ ...base, ca: cloned.ca as Buffer }, {}).ca
+  assert.ok(one !== undefined && Buffer.isBuffer(one[0]) && one[0].equals(pem))
+  const many = resolveOptions({ ...base, ca: cloned.list as Buffer[] }, {}).ca
+  assert.deepEqual(many?.map((item) => item.toString()), [pem.toString(), 'PEM TEXT'])
+  assert.throws(() => resolveOptions({ ...base, ca: 42 as never }, {}), (e: unknown) => e instanceof InvalidOptionError && e.option === 'ca')
 })

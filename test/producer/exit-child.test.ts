@@ -67,6 +67,16 @@ test('a script that sends and returns without close() exits by itself with every
   assert.equal(report.listenersAtEndOfMain, 1, 'one beforeExit listener while records are buffered')
 })
 
+test('records sent by the application\'s own beforeExit handler to an idle producer are delivered before the exit', async () => {
+  emulator.reset()
+  const { status, report, stderr } = await runChild({ mode: 'send-in-before-exit', count: 5 })
+  assert.equal(status, 0, stderr)
+  const [s] = report.stats
+  assert.equal(s.accepted, 5)
+  assert.equal(s.delivered, 5)
+  assert.equal(emulator.logs({ topicId: 'exit-topic' }).length, 5)
+})
+
 test('an idle producer, and one whose records are all delivered, let the process exit promptly', async () => {
   emulator.reset()
   const idle = await runChild({ mode: 'idle' })

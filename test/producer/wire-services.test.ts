@@ -112,6 +112,8 @@ const TABLE: Array<{ service: 'tls' | 'sls', reply: Reply, retriable: boolean, c
   { service: 'tls', reply: { status: 404, body: '' }, retriable: false, code: 'BadResponse', match: /empty error body/ },
   { service: 'sls', reply: { status: 403, headers: { 'x-log-requestid': '5642FC23' }, body: '{"errorCode":"WriteQuotaExceed","errorMessage":"quota"}' }, retriable: true, code: 'WriteQuotaExceed' },
   { service: 'sls', reply: { status: 403, body: '{"errorCode":"ShardWriteQuotaExceed","errorMessage":"quota"}' }, retriable: true, code: 'ShardWriteQuotaExceed' },
+  { service: 'sls', reply: { status: 403, body: '{"errorCode":"ExceedQuota","errorMessage":"quota"}' }, retriable: true, code: 'ExceedQuota' },
+  { service: 'sls', reply: { status: 403, body: '{"errorCode":"ProjectQuotaExceed","errorMessage":"project quota"}' }, retriable: true, code: 'ProjectQuotaExceed' },
   { service: 'sls', reply: { status: 403, body: '{"errorCode":"ProjectForbidden","errorMessage":"no"}' }, retriable: false, code: 'ProjectForbidden' },
   { service: 'sls', reply: { status: 401, body: '{"errorCode":"SignatureNotMatch","errorMessage":"signature not match, server string to sign is: x-acs-security-token:SECRET-TOKEN-1234 with mockAccessKeySecret"}' }, retriable: false, code: 'SignatureNotMatch', match: /authentication failed/ },
   { service: 'sls', reply: { status: 500, body: '{"errorCode":"InternalServerError","errorMessage":"oops"}' }, retriable: true, code: 'InternalServerError' },

@@ -36,7 +36,21 @@ async function main (): Promise<number> {
   const summary = new Promise<SummaryPayload>((resolve) => stream.once('summary', resolve))
   const stdin = process.stdin
   stdin.setEncoding('utf8')
-  if (config.tee) stdin.pipe(process.stdout)
+  if (config.tee) {
+    const stdout = process.stdout
+    let teeStopped = false
+    // The copy's reader may go away (`| head -1`: EPIPE). Stop copying and keep shipping: the copy is
+    // a convenience, the records are what the command is for.
+    stdout.on('error', (err) => {
+      stdin.unpipe(stdout)
+      // stdin may be paused waiting for a 'drain' that a failed stdout never emits.
+      stdin.resume()
+      if (teeStopped) return
+      teeStopped = true
+      process.stderr.write(`logship-pino: --tee stopped, stdout failed (${message(err)}); still shipping\n`)
+    })
+    stdin.pipe(stdout)
+  }
   stdin.pipe(stream)
 
   // An application that owns its process may handle signals: stop reading, deliver, exit.

@@ -31,7 +31,13 @@ export function registerForExit (producer: ExitFlushable): void {
     installed = true
     process.on('beforeExit', onBeforeExit)
   }
+  // A producer may join from inside another 'beforeExit' listener (an application logging at
+  // exit): that emission no longer calls ours, and an unref'd linger timer would not bring the
+  // loop back. One turn of the loop makes Node emit 'beforeExit' again, which then flushes.
+  setImmediate(noop)
 }
+
+function noop (): void {}
 
 export function unregisterForExit (producer: ExitFlushable): void {
   registry.delete(producer)

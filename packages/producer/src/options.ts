@@ -4,6 +4,7 @@
  */
 import { networkInterfaces, hostname } from 'node:os'
 import { InvalidOptionError } from './errors.js'
+import { lz4WorstCase } from './wire/lz4.js'
 import type {
   Compression, Credentials, CredentialsProvider, DiagnosticsLevel, DiagnosticsLogger, ProducerOptions, ServiceName
 } from './types.js'
@@ -49,6 +50,17 @@ export const SERVICE_LIMITS = Object.freeze({
   tls: Object.freeze({ maxLogBytes: 1 * MiB, maxBodyBytes: 5 * MiB, maxLogsPerBatch: 10_000 }),
   sls: Object.freeze({ maxLogBytes: 1 * MiB, maxBodyBytes: 10 * MiB, maxLogsPerBatch: 40_960 })
 })
+
+/**
+ * The largest batch (raw body bytes) whose request body still fits `maxBodyBytes` once compressed.
+ * Incompressible text makes a compressed body larger than the raw one: an LZ4 block by up to
+ * n/255 + 16 bytes (lz4WorstCase), zlib by less. Without this room a batch sealed at the service's
+ * limit was refused (413 LogGroupListSizeTooLarge, final) and lost.
+ */
+export function batchSizeCap (maxBodyBytes: number, compression: 'lz4' | 'deflate' | 'none'): number {
+  if (compression === 'none') return maxBodyBytes
+  return maxBodyBytes - (lz4WorstCase(maxBodyBytes) - maxBodyBytes)
+}
 
 const ENV = Object.freeze({
   tls: {
@@ -138,7 +150,8 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
   if (service === 'sls' && project === '') throw new InvalidOptionError('project', options.project, 'the SLS project to ship to')
   if (service === 'sls' && logstore === '') throw new InvalidOptionError('logstore', options.logstore, 'the SLS logstore to ship to')
 
-  const maxBatchSize = Math.min(positiveInteger('maxBatchSize', options.maxBatchSize, DEFAULTS.maxBatchSize), limits.maxBodyBytes)
+  const compression = resolveCompression(options.compression)
+  const maxBatchSize = Math.min(positiveInteger('maxBatchSize', options.maxBatchSize, DEFAULTS.maxBatchSize), batchSizeCap(limits.maxBodyBytes, compression))
   const maxBatchCount = Math.min(positiveInteger('maxBatchCount', options.maxBatchCount, DEFAULTS.maxBatchCount), limits.maxLogsPerBatch)
   const lingerMs = integerAtLeast('lingerMs', options.lingerMs, DEFAULTS.lingerMs, MIN_LINGER_MS)
   const baseRetryBackoffMs = positiveInteger('baseRetryBackoffMs', options.baseRetryBackoffMs, DEFAULTS.baseRetryBackoffMs)
@@ -173,7 +186,7 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
     baseRetryBackoffMs,
     maxRetryBackoffMs,
     noRetryStatusCodes: resolveStatusCodes(options.noRetryStatusCodes),
-    compression: resolveCompression(options.compression),
+    compression,
     requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs),
     closeTimeoutMs: positiveInteger('closeTimeoutMs', options.closeTimeoutMs, DEFAULTS.closeTimeoutMs),
@@ -247,11 +260,18 @@ function resolveCompression (value: unknown): 'lz4' | 'deflate' | 'none' {
   throw new InvalidOptionError('compression', value, "'lz4', 'deflate' (alias 'zlib') or 'none'")
 }
 
+/**
+ * PEM strings or bytes. A plain Uint8Array is taken as bytes too: the adapters' worker threads get
+ * their options by structured clone, which turns a Buffer into a Uint8Array.
+ */
 function resolveCa (value: unknown): ReadonlyArray<string | Buffer> | undefined {
   if (value === undefined) return undefined
-  const list = Array.isArray(value) ? value : [value]
-  if (!list.every((item) => typeof item === 'string' || Buffer.isBuffer(item))) throw new InvalidOptionError('ca', '(not PEM)', 'a PEM string or Buffer, or an array of them')
-  return list
+  const list: unknown[] = Array.isArray(value) ? value : [value]
+  return list.map((item) => {
+    if (typeof item === 'string' || Buffer.isBuffer(item)) return item
+    if (item instanceof Uint8Array) return Buffer.from(item.buffer, item.byteOffset, item.byteLength)
+    throw new InvalidOptionError('ca', '(not PEM)', 'a PEM string or Buffer, or an array of them')
+  })
 }
 
 const LEVELS = new Set(['debug', 'info', 'warn', 'error', 'off'])

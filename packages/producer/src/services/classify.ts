@@ -20,8 +20,13 @@ const AUTH_CODES: Readonly<Record<ServiceName, ReadonlySet<string>>> = {
   sls: new Set(['Unauthorized', 'InvalidAccessKeyId', 'SignatureNotMatch', 'SignatureDoesNotMatch', 'SecurityTokenExpired', 'InvalidSecurityToken', 'ExpiredToken'])
 }
 
-/** SLS throttling answers 403: the quota frees up, so they are retriable. */
-const SLS_THROTTLE_CODES = new Set(['WriteQuotaExceed', 'ShardWriteQuotaExceed'])
+/**
+ * SLS throttling answers 403: the quota frees up, so they are retriable. The first two are what a
+ * logstore or shard over its write quota answers; `ExceedQuota` and `ProjectQuotaExceed` (a
+ * project over its quota) are retried by the Java producer's allowlist, and the Go producer retries
+ * every 403.
+ */
+const SLS_THROTTLE_CODES = new Set(['WriteQuotaExceed', 'ShardWriteQuotaExceed', 'ExceedQuota', 'ProjectQuotaExceed'])
 const CLOCK_CODES = new Set(['RequestTimeTooSkewed', 'RequestTimeExpired'])
 
 export function header (headers: HttpResponse['headers'], name: string): string {
