@@ -108,7 +108,8 @@ test('createProducer() validates options before building anything', { skip: serv
 test('ca given as a Buffer still resolves after a structured clone (how worker threads get their options)', () => {
   const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
   const cloned = structuredClone({ ca: pem, list: [pem, 'PEM TEXT'] })
-  assert.ok(!Buffer.isBuffer(cloned.ca) && cloned.ca instanceof Uint8Array, 'the clone is a plain Uint8Array')
+  const clonedCa: unknown = cloned.ca
+  assert.ok(!Buffer.isBuffer(clonedCa) && clonedCa instanceof Uint8Array, 'the clone is a plain Uint8Array')
   const one = resolveOptions({ ...base, ca: cloned.ca as Buffer }, {}).ca
   assert.ok(one !== undefined && Buffer.isBuffer(one[0]) && one[0].equals(pem))
   const many = resolveOptions({ ...base, ca: cloned.list as Buffer[] }, {}).ca
