@@ -55,9 +55,9 @@ export const SERVICE_LIMITS = Object.freeze({
  * The largest batch (raw body bytes) whose request body still fits `maxBodyBytes` once compressed.
  * Incompressible text makes a compressed body larger than the raw one: an LZ4 block by up to
  * n/255 + 16 bytes (lz4WorstCase), zlib by less. Without this room a batch sealed at the service's
- * limit was refused (413 LogGroupListSizeTooLarge, final) and lost.
+ * limit would be refused (TLS: 413 LogGroupListSizeTooLarge, final) and lost.
  */
-export function batchSizeCap (maxBodyBytes: number, compression: 'lz4' | 'deflate' | 'none'): number {
+function batchSizeCap (maxBodyBytes: number, compression: 'lz4' | 'deflate' | 'none'): number {
   if (compression === 'none') return maxBodyBytes
   return maxBodyBytes - (lz4WorstCase(maxBodyBytes) - maxBodyBytes)
 }
