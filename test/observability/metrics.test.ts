@@ -38,8 +38,8 @@ describe('prometheus metrics', () => {
     emu.inject({ kind: 'error', status: 503, code: 'ServiceUnavailable', count: 2, topicId: topicA })
     for (let i = 0; i < 10; i++) a.send(line(i))
     await a.flush()
-    // A timeout: the reply is held past requestTimeoutMs (undici checks it at a coarse tick, so well
-    // past); the emulator stored that batch, so it arrives twice.
+    // A timeout: the reply is held well past requestTimeoutMs; the emulator stored that batch, so it
+    // arrives twice.
     emu.inject({ kind: 'hold', ms: 3000, count: 1, topicId: topicA })
     for (let i = 0; i < 5; i++) a.send(line(i))
     await a.flush()

@@ -63,6 +63,74 @@ test('no response within requestTimeoutMs → RequestTimeoutError (retriable)', 
   })
 })
 
+/** Rejects if `promise` is still pending after `ms`: a client that hangs fails the test instead of holding it. */
+async function within<T> (promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+test('a response trickled a byte every 100 ms times out after requestTimeoutMs in all, not per gap', async (t) => {
+  // Every gap is far below requestTimeoutMs, so only a bound on the whole attempt ends it.
+  const server = serve((_req, res) => {
+    res.writeHead(500, { 'content-type': 'application/json' })
+    res.write('{')
+    const drip = setInterval(() => res.write(' '), 100)
+    res.on('close', () => clearInterval(drip))
+  })
+  const origin = await listen(server)
+  t.after(() => { server.closeAllConnections(); server.close() })
+  const http = client({ requestTimeoutMs: 600 })
+  t.after(() => http.destroy())
+  const started = Date.now()
+  await assert.rejects(within(http.post({ origin, path: '/', headers: {}, body: Buffer.alloc(1) }), 5000), (error: unknown) => {
+    assert.ok(error instanceof RequestTimeoutError, String(error))
+    assert.equal(error.code, 'LOGSHIP_REQUEST_TIMEOUT')
+    assert.equal(error.retriable, true)
+    assert.match(error.message, /requestTimeoutMs \(600 ms\)/)
+    return true
+  })
+  const elapsed = Date.now() - started
+  assert.ok(elapsed >= 550 && elapsed < 2500, `timed out after ${elapsed} ms`)
+})
+
+test('an endless error body is read only up to 64 KiB, then the connection is closed; the attempt returns at once', async (t) => {
+  let written = 0
+  let closed: Promise<void> | undefined
+  const server = serve((_req, res) => {
+    closed = new Promise((resolve) => res.on('close', () => resolve()))
+    res.writeHead(503, { 'content-type': 'text/plain' })
+    const chunk = Buffer.alloc(16 * 1024, 'e')
+    // As fast as the client reads, for ever.
+    const pump = (): void => {
+      let more = true
+      while (more && !res.destroyed) {
+        more = res.write(chunk)
+        written += chunk.length
+      }
+      if (!res.destroyed) res.once('drain', pump)
+    }
+    pump()
+  })
+  const origin = await listen(server)
+  t.after(() => { server.closeAllConnections(); server.close() })
+  const http = client({ requestTimeoutMs: 60_000 })
+  t.after(() => http.destroy())
+  const res = await within(http.post({ origin, path: '/', headers: {}, body: Buffer.alloc(1) }), 5000)
+  assert.equal(res.status, 503)
+  assert.equal(res.body.length, 64 * 1024)
+  assert.match(res.body, /^e+$/)
+  // The client stopped reading and closed the socket: the server sees its response end.
+  await within(closed as Promise<void>, 5000)
+  t.diagnostic(`server wrote ${written} bytes before the client closed the connection`)
+})
+
 test('connection reset → NetworkError (retriable) with the cause code', async (t) => {
   const server = serve((req) => { req.socket.resetAndDestroy() })
   const origin = await listen(server)

@@ -1,12 +1,15 @@
 /**
  * Connection-level faults, both services: a reset before the server stored the batch, a reset after
- * it stored it (lost response), a reply held past requestTimeoutMs, a refused connection, a DNS
+ * it stored it (lost response), a reply held past requestTimeoutMs, a reply trickled a byte at a time
+ * (a raw server: requestTimeoutMs bounds the whole attempt, not each gap), a refused connection, a DNS
  * failure. Everything is retried; nothing is lost. Where a response was lost after the batch was
  * stored, the retry stores it again: delivery is at-least-once, and the duplicates are counted.
  */
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { createProducer, type RetryEvent } from '@logship/producer'
+import { createProducer, type Result, type RetryEvent } from '@logship/producer'
 import { startEmulator, type Emulator } from '../emulator/index.js'
 import { closedPort, countIds, options, record, SERVICES, sleep, tally, target } from './helpers.js'
 
@@ -60,7 +63,7 @@ for (const service of SERVICES) {
     })
 
     it('response held past requestTimeoutMs (server stored it): timed out, retried, at-least-once, duplicates counted', async (t) => {
-      // undici checks header timeouts on a coarse clock (about 0.5 s ticks): hold well past the timeout.
+      // Hold well past the timeout, so the timeout, not the reply, ends the first attempt.
       const o = options(service, em.url, { requestTimeoutMs: 300 })
       em.inject({ kind: 'hold', ms: 1500, count: 1, ...target(o) })
       const { sent, stats, retries } = await ship(o)
@@ -72,6 +75,37 @@ for (const service of SERVICES) {
       assert.equal(tl.unique, 100)
       assert.equal(tl.unknown, 0)
       assert.equal(tl.duplicates, 25, 'the held batch was stored twice')
+    })
+
+    it('a response trickled a byte at a time: timed out after requestTimeoutMs in all, retried, then a final timeout', async (t) => {
+      // The emulator answers whole responses; a raw server drips a byte every 100 ms for ever, far
+      // inside requestTimeoutMs, so only a bound on the whole attempt ends each request.
+      const server = createServer((req, res) => {
+        req.resume()
+        res.writeHead(200, { 'content-type': 'application/json' })
+        const drip = setInterval(() => res.write(' '), 100)
+        res.on('close', () => clearInterval(drip))
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      t.after(() => { server.closeAllConnections(); server.close() })
+      const o = options(service, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, { requestTimeoutMs: 500, retries: 1 })
+      const producer = createProducer(o)
+      t.after(() => producer.destroy())
+      const retries: RetryEvent[] = []
+      producer.on('retry', (e) => retries.push(e))
+      const results: Result[] = []
+      producer.send(record('trickle', 20), { callback: (r) => results.push(r) })
+      const started = Date.now()
+      await Promise.race([producer.flush(), sleep(8000)])
+      const elapsed = Date.now() - started
+      t.diagnostic(`settled after ${elapsed} ms: ${results[0]?.attempts.map((a) => `${a.errorCode} ${a.latencyMs} ms`).join(', ')}`)
+      assert.equal(results.length, 1, 'the record settled (each attempt was bounded)')
+      assert.equal(results[0]!.successful, false)
+      assert.equal(results[0]!.attemptCount, 2)
+      assert.ok(results[0]!.attempts.every((a) => a.errorCode === 'LOGSHIP_REQUEST_TIMEOUT' && a.status === 0), JSON.stringify(results[0]))
+      assert.equal(retries.length, 1)
+      assert.equal(retries[0]!.error.code, 'LOGSHIP_REQUEST_TIMEOUT')
+      assert.equal(retries[0]!.error.retriable, true)
     })
 
     it('connection refused until the service comes up: retried, exactly once', async (t) => {

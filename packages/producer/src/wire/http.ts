@@ -33,8 +33,8 @@ export interface HttpResponse {
   body: string
 }
 
-/** Error bodies are short JSON; cap what is kept of anything else. */
-const MAX_BODY_CHARS = 64 * 1024
+/** Error bodies are short JSON; cap what is read of anything else. */
+const MAX_BODY_BYTES = 64 * 1024
 
 /** OpenSSL/Node codes of certificate failures: retrying cannot fix them. */
 const CERT_ERRORS = new Set([
@@ -56,18 +56,33 @@ export class HttpClient {
   /** Resolves with any HTTP status; rejects only with a LogshipError (no usable response). */
   async post (request: HttpRequest): Promise<HttpResponse> {
     if (this.closed) throw new NetworkError('CLIENT_CLOSED', 'the HTTP client is closed', false)
+    // requestTimeoutMs bounds the whole attempt (connect, send, the full response). undici's
+    // headersTimeout/bodyTimeout only bound the gaps between bytes, so a server trickling a byte at a
+    // time would hold the attempt, and its sender slot, for ever. Cleared below and unref'd, so it
+    // neither piles up nor keeps the process alive.
+    const { requestTimeoutMs } = this.options
+    const abort = new AbortController()
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      abort.abort()
+    }, requestTimeoutMs)
+    timer.unref()
     try {
       const response = await this.pool(request.origin).request({
         method: 'POST',
         path: request.path,
         headers: request.headers,
-        body: request.body
+        body: request.body,
+        signal: abort.signal
       })
-      let body = await response.body.text()
-      if (body.length > MAX_BODY_CHARS) body = body.slice(0, MAX_BODY_CHARS)
+      const body = await readCapped(response.body, MAX_BODY_BYTES)
       return { status: response.statusCode, headers: response.headers, body }
     } catch (error) {
-      throw toLogshipError(error, this.options)
+      // Whatever undici made of the abort (an AbortError, a destroyed body), it was our timeout.
+      throw timedOut ? new RequestTimeoutError(requestTimeoutMs) : toLogshipError(error, this.options)
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -98,6 +113,7 @@ export class HttpClient {
       const identity = (_name: string, cert: PeerCertificate): Error | undefined => checkServerIdentity(hostname, cert)
       pool = new Pool(origin, {
         connections: connections ?? null,
+        // Only a backstop: post() bounds the whole attempt by requestTimeoutMs itself.
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
         // Passing `ca` replaces Node's roots; keep them so a private CA is added, not substituted.
@@ -109,6 +125,25 @@ export class HttpClient {
     }
     return pool
   }
+}
+
+/**
+ * The body as text, reading at most `max` bytes: a huge or endless body stops being read (and its
+ * socket is closed) at the cap instead of being held whole in memory or holding the attempt open.
+ */
+async function readCapped (body: AsyncIterable<Buffer> & { destroy: () => unknown }, max: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size >= max) {
+      // The rest is neither read nor kept; undici closes the socket rather than reuse it.
+      body.destroy()
+      break
+    }
+  }
+  return Buffer.concat(chunks, size).toString('utf8', 0, Math.min(size, max))
 }
 
 export function toLogshipError (error: unknown, options: Pick<HttpClientOptions, 'connectTimeoutMs' | 'requestTimeoutMs'>): LogshipError {
