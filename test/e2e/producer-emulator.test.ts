@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { createProducer, type ProducerOptions } from '@logship/producer'
+import { createProducer, InvalidOptionError, InvalidRecordError, type ProducerOptions } from '@logship/producer'
 import { startEmulator, type Emulator, type StoredLog } from '../emulator/index.js'
 
 const AK = 'e2e-access-key'
@@ -135,6 +135,46 @@ for (const service of ['tls', 'sls'] as const) {
     })
   })
 }
+
+test('tls: a hashKey that is not 32 hex digits, or a userAgent with CR/LF, is refused at construction (no request is made)', () => {
+  const before = emulator.stats().requests
+  for (const [override, option] of [
+    [{ hashKey: 'user-42' }, 'hashKey'],
+    [{ hashKey: '8000' }, 'hashKey'],
+    [{ userAgent: 'app/1.0\r\nX-Injected: 1' }, 'userAgent']
+  ] as const) {
+    assert.throws(() => createProducer({ ...baseOptions('tls'), ...override }), (e: unknown) => {
+      assert.ok(e instanceof InvalidOptionError, String(e))
+      assert.equal(e.code, 'LOGSHIP_INVALID_OPTION')
+      assert.equal(e.option, option)
+      return true
+    })
+  }
+  assert.throws(() => createProducer({ ...baseOptions('sls'), userAgent: 'app\n' }), { code: 'LOGSHIP_INVALID_OPTION', option: 'userAgent' })
+  assert.equal(emulator.stats().requests, before)
+})
+
+test('tls: a per-send hashKey that is not 32 hex digits is refused by that send (InvalidRecordError); the rest is delivered', async () => {
+  const since = Date.now() - 1
+  const producer = createProducer(baseOptions('tls'))
+  const good = '0123456789abcdef0123456789ABCDEF'
+  producer.send({ contents: { id: 'plain' } })
+  assert.throws(() => producer.send({ contents: { id: 'bad-send' } }, { hashKey: 'user-42' }), (e: unknown) => {
+    assert.ok(e instanceof InvalidRecordError, String(e))
+    assert.equal(e.code, 'LOGSHIP_INVALID_RECORD')
+    assert.match(e.message, /hashKey must be 32 hex digits/)
+    return true
+  })
+  await assert.rejects(producer.sendAsync({ contents: { id: 'bad-async' } }, { hashKey: good + '0' }), { code: 'LOGSHIP_INVALID_RECORD' })
+  producer.send({ contents: { id: 'routed' } }, { hashKey: good })
+  const summary = await producer.close()
+  assert.deepEqual([summary.delivered, summary.failed, summary.dropped], [2, 0, 0])
+  const logs = emulator.logs({ service: 'tls', topicId: TOPIC, since })
+  const byId = new Map(logs.map((l) => [l.contents.find(([k]) => k === 'id')?.[1], l]))
+  assert.deepEqual([...byId.keys()].sort(), ['plain', 'routed'])
+  assert.equal(byId.get('routed')?.hashKey, good)
+  assert.equal(byId.get('plain')?.hashKey, undefined)
+})
 
 test('sls v4 signing is accepted', async () => {
   await shipAndCheck({ ...baseOptions('sls'), signatureVersion: 'v4' }, 200)

@@ -36,6 +36,7 @@ test('time: invalid values throw InvalidRecordError', () => {
 })
 
 const base: ProducerOptions = { service: 'tls', endpoint: 'http://127.0.0.1:9', region: 'r', accessKeyId: 'a', accessKeySecret: 's', topicId: 't' }
+const slsBase: ProducerOptions = { service: 'sls', endpoint: 'http://127.0.0.1:9', accessKeyId: 'a', accessKeySecret: 's', project: 'p', logstore: 'l' }
 
 test('defaults match the Go producers', () => {
   const o = resolveOptions(base, {})
@@ -82,6 +83,39 @@ test('invalid engine options are rejected naming the option, the value and what 
       return true
     })
   }
+})
+
+/** Asserts that resolveOptions refuses `override` with an InvalidOptionError naming `option`. */
+function refused (override: Partial<ProducerOptions>, option: string): void {
+  assert.throws(() => resolveOptions({ ...base, ...override } as ProducerOptions, {}), (e: unknown) => {
+    assert.ok(e instanceof InvalidOptionError, `${JSON.stringify(override)}: ${String(e)}`)
+    assert.equal(e.code, 'LOGSHIP_INVALID_OPTION')
+    assert.equal(e.option, option)
+    assert.match(e.message, new RegExp(`invalid option ${option}: .+; expected .+`))
+    return true
+  })
+}
+
+test('TLS hashKey: 32 hex digits or empty, else rejected at construction; SLS takes any route key', () => {
+  for (const hashKey of ['h1', '8000', '8'.repeat(31), '8'.repeat(33), 'g' + '0'.repeat(31), ' ' + '0'.repeat(31), '0'.repeat(32) + '\n', '0123456789abcdef-0123456789abcde']) {
+    refused({ hashKey }, 'hashKey')
+  }
+  refused({ hashKey: 42 as never }, 'hashKey')
+  for (const hashKey of ['', '80000000000000000000000000000000', '0123456789abcdefABCDEF0123456789']) {
+    assert.equal(resolveOptions({ ...base, hashKey }, {}).hashKey, hashKey)
+  }
+  assert.equal(resolveOptions({ ...slsBase, hashKey: 'user-42' }, {}).hashKey, 'user-42')
+})
+
+test('userAgent: CR, LF and other control characters (and text beyond U+00FF) are rejected at construction', () => {
+  for (const userAgent of ['app/1.0\r\nX-Injected: 1', 'app/1.0\n', 'app/1.0\r', 'app\u0000', 'app\t1.0', 'app\u007f', 'app\u0085', 'app/日志']) {
+    refused({ userAgent }, 'userAgent')
+  }
+  assert.throws(() => resolveOptions({ ...slsBase, userAgent: 'a\nb' }, {}), { code: 'LOGSHIP_INVALID_OPTION', option: 'userAgent' })
+  for (const userAgent of ['', 'my-app/2.3 (linux; x64) logship/0.1.0', 'café/1.0']) {
+    assert.equal(resolveOptions({ ...base, userAgent }, {}).userAgent, userAgent)
+  }
+  assert.equal(resolveOptions(base, {}).userAgent, 'logship/0.1.0')
 })
 
 test('service limits cap maxBatchSize and maxBatchCount', () => {

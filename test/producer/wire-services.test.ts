@@ -282,6 +282,8 @@ test('destinations: default, per-call overrides, stable keys, invalid overrides'
   assert.notEqual(tls.destination({ source: 'a', filename: 'b|app.log' }).key, other.key)
   assert.throws(() => tls.destination({ topicId: '' }), { code: 'LOGSHIP_INVALID_RECORD' })
   assert.throws(() => tls.destination({ source: 5 as never }), { code: 'LOGSHIP_INVALID_RECORD' })
+  assert.throws(() => tls.destination({ hashKey: 'abc' }), { code: 'LOGSHIP_INVALID_RECORD' })
+  assert.equal(tls.destination({ hashKey: '8'.repeat(32) }).hashKey, '8'.repeat(32))
   const sls = createWire(slsOptions({ adjustShardHash: false }))
   const d = sls.destination({ logstore: 'other', hashKey: 'abc', topic: 't' })
   assert.deepEqual([d.project, d.logstore, d.hashKey, d.topic], ['demo', 'other', 'abc', 't'])

@@ -128,6 +128,18 @@ export interface ResolvedOptions {
 
 export const USER_AGENT = 'logship/0.1.0'
 
+/**
+ * A TLS hash key is a position on the topic's 128-bit shard ring: 32 hex digits (protocol doc §1.6).
+ * The service refuses a request with any other non-empty x-tls-hashkey, so every batch would fail.
+ */
+export const TLS_HASH_KEY = /^[0-9a-fA-F]{32}$/
+
+/**
+ * What a User-Agent may hold: printable ASCII and Latin-1. CR, LF and other control characters,
+ * and characters above U+00FF, cannot go into an HTTP header: every request would fail to build.
+ */
+const HEADER_TEXT = /^[\x20-\x7e\xa0-\xff]*$/
+
 export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'an object')
   const service = options.service
@@ -170,7 +182,7 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
     topic: optionalString('topic', options.topic) ?? '',
     source: optionalString('source', options.source) ?? defaultSource(),
     filename: optionalString('filename', options.filename) ?? '',
-    hashKey: optionalString('hashKey', options.hashKey) ?? '',
+    hashKey: resolveHashKey(service, options.hashKey),
     tags: resolveTags(options.tags),
     signatureVersion,
     adjustShardHash: booleanOption('adjustShardHash', options.adjustShardHash, DEFAULTS.adjustShardHash),
@@ -192,7 +204,7 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
     closeTimeoutMs: positiveInteger('closeTimeoutMs', options.closeTimeoutMs, DEFAULTS.closeTimeoutMs),
     flushOnExit: booleanOption('flushOnExit', options.flushOnExit, DEFAULTS.flushOnExit),
     ca: resolveCa(options.ca),
-    userAgent: optionalString('userAgent', options.userAgent) ?? USER_AGENT
+    userAgent: resolveUserAgent(options.userAgent)
   }
 }
 
@@ -226,6 +238,23 @@ function resolveCredentials (options: ProducerOptions, env: NodeJS.ProcessEnv, n
     throw new InvalidOptionError('securityToken', '(not a string)', 'an STS session token string')
   }
   return securityToken ? { accessKeyId, accessKeySecret, securityToken } : { accessKeyId, accessKeySecret }
+}
+
+/** SLS takes any route key (bucketed by adjustShardHash or sent as the `key` query parameter). */
+function resolveHashKey (service: ServiceName, value: unknown): string {
+  const hashKey = optionalString('hashKey', value) ?? ''
+  if (service === 'tls' && hashKey !== '' && !TLS_HASH_KEY.test(hashKey)) {
+    throw new InvalidOptionError('hashKey', value, "32 hex digits for TLS (a position on the shard ring, such as '80000000000000000000000000000000'), or '' for none")
+  }
+  return hashKey
+}
+
+function resolveUserAgent (value: unknown): string {
+  const userAgent = optionalString('userAgent', value) ?? USER_AGENT
+  if (!HEADER_TEXT.test(userAgent)) {
+    throw new InvalidOptionError('userAgent', value, 'header text: printable characters up to U+00FF, no CR, LF, tab or other control characters')
+  }
+  return userAgent
 }
 
 function resolveTags (tags: unknown): ReadonlyArray<readonly [string, string]> {

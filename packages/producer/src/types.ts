@@ -98,6 +98,7 @@ export interface ProducerOptions extends DestinationOptions {
   flushOnExit?: boolean
   /** Extra trusted CA certificates (PEM) for https endpoints, e.g. a private or test CA. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** User-Agent header: printable text up to U+00FF, no CR, LF or other control characters. */
   userAgent?: string
 }
 

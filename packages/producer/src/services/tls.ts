@@ -7,7 +7,7 @@
  * `none` as a value is only known from the C SDK (doc §5 question 3).
  */
 import { InvalidRecordError } from '../errors.js'
-import type { ResolvedOptions } from '../options.js'
+import { TLS_HASH_KEY, type ResolvedOptions } from '../options.js'
 import type { Destination, SealedBatch } from '../transport.js'
 import type { SendOptions } from '../types.js'
 import type { BuiltBody } from '../wire/body.js'
@@ -37,6 +37,11 @@ export class TlsProtocol implements ServiceProtocol {
     const topicId = overrideString(overrides, 'topicId', o.topicId)
     if (topicId === '') throw new InvalidRecordError('topicId is empty: a TLS destination needs a topic id')
     const hashKey = overrideString(overrides, 'hashKey', o.hashKey)
+    // The producer's own hashKey was checked once in resolveOptions; a per-call one is checked here,
+    // so a bad key fails its own send() instead of every batch it would join.
+    if (hashKey !== o.hashKey && hashKey !== '' && !TLS_HASH_KEY.test(hashKey)) {
+      throw new InvalidRecordError('hashKey must be 32 hex digits for TLS (a position on the shard ring), or empty')
+    }
     const source = overrideString(overrides, 'source', o.source)
     const filename = overrideString(overrides, 'filename', o.filename)
     return { service: 'tls', key: destinationKey([topicId, hashKey, source, filename]), topicId, hashKey, source, filename }
