@@ -109,3 +109,43 @@ test('a beforeExit with nothing pending does nothing', async () => {
   assert.equal(wire.sent.length, 1)
   assert.equal(listeners(), baseline)
 })
+
+test('retry backoffs keep the process alive only while a flush() caller waits (flushOnExit off)', async () => {
+  const { clock, wire, producer } = setup({ lingerMs: 100, baseRetryBackoffMs: 1000, maxRetryBackoffMs: 1000 })
+  wire.script = [retriable(503)]
+  producer.send(rec(1))
+  let flushed = false
+  const flushing = producer.flush().then(() => { flushed = true })
+  await clock.advance(0)
+  assert.equal(clock.refedTimers, 1, 'the retry timer holds the process for the awaited flush')
+  await clock.advance(1000)
+  await flushing
+  assert.equal(flushed, true)
+  assert.equal(clock.refedTimers, 0)
+  // A retry nobody waits for does not hold the process, until someone calls flush().
+  wire.script = [retriable(503)]
+  producer.send(rec(2))
+  await clock.advance(100)
+  assert.equal(producer.stats().retried, 2)
+  assert.equal(clock.refedTimers, 0)
+  const again = producer.flush()
+  assert.equal(clock.refedTimers, 1)
+  await clock.advance(1000)
+  await again
+  assert.equal(clock.refedTimers, 0)
+  assert.equal(producer.stats().delivered, 2)
+})
+
+test('with flushOnExit on, an awaited flush() leaves the backoff to the exit flush, which sends the retry at once', async () => {
+  const { clock, wire, producer } = setup({ flushOnExit: true, baseRetryBackoffMs: 60_000, maxRetryBackoffMs: 60_000 })
+  wire.script = [retriable(503)]
+  producer.send(rec(1))
+  const flushing = producer.flush()
+  await clock.advance(0)
+  assert.equal(clock.refedTimers, 0, 'the loop may empty: the exit flush is bounded by closeTimeoutMs')
+  emitBeforeExit()
+  await clock.advance(0)
+  await flushing
+  assert.equal(wire.sent.length, 2)
+  assert.equal(producer.stats().delivered, 1)
+})

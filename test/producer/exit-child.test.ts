@@ -2,7 +2,8 @@
  * Exit behaviour in a real child process against the loopback emulator: a script that sends and
  * returns without close() exits on its own with every record delivered; idle producers never keep
  * the process alive; retries waiting on unref'd timers are sent by the exit flush; the exit flush is
- * bounded by closeTimeoutMs; many producers share one beforeExit listener.
+ * bounded by closeTimeoutMs; an awaited flush() keeps the process alive through a retry backoff;
+ * many producers share one beforeExit listener.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -22,6 +23,7 @@ interface ChildReport {
   code: number
   closeSummary: unknown
   listenersAtEndOfMain: number
+  mainDone: boolean
   stats: ProducerStats[]
 }
 
@@ -130,6 +132,19 @@ test('the exit flush is bounded by closeTimeoutMs when the service does not answ
   assert.equal(s.pending, 0)
   assert.ok(elapsedMs < 12_000, `took ${elapsedMs} ms`)
   emulator.clearFaults()
+})
+
+test('with flushOnExit: false, an awaited flush() keeps the process alive through a retry backoff', async () => {
+  emulator.reset()
+  emulator.inject({ kind: 'error', status: 503, code: 'ServiceUnavailable', count: 1, topicId: 'exit-topic' })
+  const { status, report, stderr } = await runChild({ mode: 'flush-awaited', count: 20 })
+  assert.equal(status, 0, stderr)
+  assert.equal(report.mainDone, true, 'await producer.flush() settled before the process exited')
+  assert.equal(report.listenersAtEndOfMain, 0)
+  const [s] = report.stats
+  assert.equal(s.retried, 1)
+  assert.equal(s.delivered, 20)
+  assert.equal(emulator.logs({ topicId: 'exit-topic' }).length, 20)
 })
 
 test('many producers, some closed early: one beforeExit listener, every record delivered', async () => {

@@ -11,6 +11,9 @@
  *   Without timeoutMs it waits until everything is delivered or out of retries (SafeClose) and then
  *   wire.close(); with timeoutMs it waits at most that long, then settles what is left as abandoned
  *   (callbacks get a Result with errorCode LOGSHIP_CLOSE_TIMEOUT) and calls wire.destroy().
+ * - While close() or the exit flush waits for batches, or a flush() caller does with flushOnExit
+ *   off, a retry backoff keeps the process alive (the retry timer is ref'd); otherwise every timer
+ *   is unref'd, so an idle or merely retrying producer never holds the process open.
  * - destroy(): every unsettled record is abandoned now (errorCode LOGSHIP_DESTROYED), waiting
  *   sendAsync callers are rejected with DestroyedError, wire.destroy().
  * - Abandoned batches are reported through callbacks and the `failed` event (its `error` says
@@ -87,6 +90,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private readonly waiters: SettleWaiters
   private exitRegistered = false
   private exitTimer: TimerHandle | undefined
+  /** close() or the exit flush is under way. */
+  private draining = false
   private closePromise: Promise<CloseSummary> | undefined
   private wireDestroyed = false
   private readonly userCode = new UserCodeGuard()
@@ -183,7 +188,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     if (this.state === DESTROYED) return Promise.resolve()
     this.accumulator.sealAll()
     if (this.live.size === 0) return Promise.resolve()
-    return this.waiters.waitFor(this.accumulator.lastId, this.live.size)
+    const settled = this.waiters.waitFor(this.accumulator.lastId, this.live.size)
+    this.holdProcess()
+    return settled
   }
 
   close (options?: CloseOptions): Promise<CloseSummary> {
@@ -263,7 +270,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       this.leaveExitRegistry()
       return
     }
-    this.sender.draining = true
+    this.draining = true
+    this.holdProcess()
     this.accumulator.sealAll()
     this.sender.retryAllNow()
     if (this.exitTimer === undefined) {
@@ -287,7 +295,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     const abandonedBefore = this.abandoned
     this.leaveExitRegistry()
     this.budget.rejectAll(new ProducerClosedError())
-    this.sender.draining = true
+    this.draining = true
+    this.holdProcess()
     this.accumulator.sealAll()
     this.sender.retryAllNow()
     const timedOut = this.live.size > 0 ? await this.waiters.waitAll(this.live.size, timeoutMs) : false
@@ -391,7 +400,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     else this.failed += batch.logCount
     this.hooks.settled(batch, successful, error, abandoned)
     // Before any user code runs: a callback that calls flush() must not be counted against this batch.
-    if (batch.sealed) this.waiters.settled(batch.id)
+    // The last flush() caller released: a backoff no longer holds the process (unless draining).
+    if (batch.sealed && this.waiters.settled(batch.id)) this.holdProcess()
 
     const event = successful ? 'delivered' : 'failed'
     const listening = this.listenerCount(event) > 0
@@ -419,7 +429,20 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       this.clock.clearTimeout(this.exitTimer)
       this.exitTimer = undefined
     }
-    if (this.state === OPEN) this.sender.draining = false
+    if (this.state === OPEN) {
+      this.draining = false
+      this.holdProcess()
+    }
+  }
+
+  /**
+   * Retry backoffs keep the process alive only while someone waits for the batches: close() or the
+   * exit flush, or a flush() caller when flushOnExit is off (nothing else would keep a backoff from
+   * ending the process under the caller's await). With flushOnExit on, the exit flush takes over
+   * when the loop empties: it sends the retries at once and stays bounded by closeTimeoutMs.
+   */
+  private holdProcess (): void {
+    this.sender.keepProcessAlive(this.draining || (!this.options.flushOnExit && this.waiters.size > 0))
   }
 
   private leaveExitRegistry (): void {

@@ -8,8 +8,9 @@
  *
  * While draining (close() or the exit flush) retries go on: unlike the Go producers, which make
  * every failure final once closing starts, a transient 503 at shutdown should not lose a batch. The
- * close deadline (timeoutMs, or closeTimeoutMs for the exit flush) bounds the wait instead, and the
- * retry timer is ref'd while draining so that a process ending on its own waits for the retry.
+ * close deadline (timeoutMs, or closeTimeoutMs for the exit flush) bounds the wait instead. The
+ * retry timer is ref'd while the engine says someone waits for the batches (draining, or a flush()
+ * caller), so that a process ending on its own waits for the retry; otherwise it is unref'd.
  *
  * Backoff before retry n (1 for the first retry), "equal jitter":
  *   cap   = min(maxRetryBackoffMs, baseRetryBackoffMs · 2^(n−1))
@@ -56,8 +57,6 @@ export class Sender {
   requests = 0
   /** Batches sent at least once. */
   batchesSent = 0
-  /** close() or the exit flush is under way: retry timers keep the process alive. */
-  draining = false
 
   private readonly wire: Wire
   private readonly clock: Clock
@@ -69,6 +68,8 @@ export class Sender {
   private readonly heap: ProducerBatch[] = []
   private retryTimer: TimerHandle | undefined
   private retryTimerDue = Infinity
+  /** See keepProcessAlive(). */
+  private holdsProcess = false
 
   constructor (wire: Wire, clock: Clock, options: SenderOptions, hooks: SenderHooks, random: () => number = Math.random) {
     this.wire = wire
@@ -91,6 +92,19 @@ export class Sender {
   enqueue (batch: ProducerBatch): void {
     this.queue.push(batch)
     this.pump()
+  }
+
+  /**
+   * Whether the retry timer keeps the process alive (the engine decides: while someone waits for
+   * the batches), so that a retry backoff cannot end the process under them. Re-arming keeps it.
+   */
+  keepProcessAlive (on: boolean): void {
+    if (on === this.holdsProcess) return
+    this.holdsProcess = on
+    if (this.retryTimer !== undefined) {
+      if (on) this.retryTimer.ref?.()
+      else this.retryTimer.unref?.()
+    }
   }
 
   /** Moves every batch waiting for a retry to the send queue, ignoring its backoff (close, exit). */
@@ -181,7 +195,7 @@ export class Sender {
       this.disarm()
       this.retryTimerDue = due
       this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(0, due - this.clock.now())))
-      if (this.draining) this.retryTimer.ref?.()
+      if (this.holdsProcess) this.retryTimer.ref?.()
     }
   }
 
@@ -206,7 +220,7 @@ export class Sender {
       const due = this.heap[0].retryDue
       this.retryTimerDue = due
       this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(1, due - now)))
-      if (this.draining) this.retryTimer.ref?.()
+      if (this.holdsProcess) this.retryTimer.ref?.()
     }
     this.pump()
   }

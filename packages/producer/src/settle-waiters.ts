@@ -21,6 +21,11 @@ export class SettleWaiters {
     this.#clock = clock
   }
 
+  /** Callers still waiting. */
+  get size (): number {
+    return this.#waiters.length
+  }
+
   /** Resolves once `remaining` sealed batches with id <= upTo have settled. */
   waitFor (upTo: number, remaining: number): Promise<void> {
     return new Promise((resolve) => {
@@ -51,15 +56,18 @@ export class SettleWaiters {
     })
   }
 
-  /** A sealed batch settled: counts it for every waiter it concerns, releasing those done. */
-  settled (batchId: number): void {
+  /** A sealed batch settled: counts it for every waiter it concerns, releasing those done. True if any was. */
+  settled (batchId: number): boolean {
     const waiters = this.#waiters
+    let released = false
     for (let i = 0; i < waiters.length; i++) {
       const w = waiters[i]
       if (batchId <= w.upTo && --w.remaining === 0) {
         waiters.splice(i--, 1)
         w.done()
+        released = true
       }
     }
+    return released
   }
 }

@@ -6,7 +6,10 @@ interface ManualTimer extends TimerHandle {
   seq: number
   fn: () => void
   cancelled: boolean
+  /** Like the system clock's timers, unref'd until ref() is called. */
+  refed: boolean
   unref: () => ManualTimer
+  ref: () => ManualTimer
 }
 
 export class ManualClock implements Clock {
@@ -28,7 +31,9 @@ export class ManualClock implements Clock {
       seq: this.seq++,
       fn,
       cancelled: false,
-      unref: () => timer
+      refed: false,
+      unref: () => { timer.refed = false; return timer },
+      ref: () => { timer.refed = true; return timer }
     }
     this.timers.push(timer)
     return timer
@@ -42,6 +47,11 @@ export class ManualClock implements Clock {
   /** Timers armed and not yet fired or cleared. */
   get pendingTimers (): number {
     return this.timers.length
+  }
+
+  /** Armed timers that would keep a real process alive (ref'd). */
+  get refedTimers (): number {
+    return this.timers.filter((t) => t.refed).length
   }
 
   /** When the next timer is due, or undefined. */
