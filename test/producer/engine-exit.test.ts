@@ -110,6 +110,62 @@ test('a beforeExit with nothing pending does nothing', async () => {
   assert.equal(listeners(), baseline)
 })
 
+test('an exit flush whose application goes on logging ends without closing; the next beforeExit starts a new one with a full deadline', async () => {
+  const { clock, wire, producer } = setup({ flushOnExit: true, lingerMs: 60_000, closeTimeoutMs: 2000 })
+  wire.manual = true // the service does not answer
+  const results: Result[] = []
+  producer.send(rec(1), { callback: (r) => results.push(r) })
+  emitBeforeExit()
+  await clock.advance(1000)
+  // The application's beforeExit handler scheduled more work, which logs.
+  producer.send(rec(2), { callback: (r) => results.push(r) })
+  await clock.advance(1000)
+  assert.equal(results.length, 0, 'nothing abandoned at the deadline')
+  assert.equal(wire.destroyed, 0)
+  assert.equal(clock.refedTimers, 0, 'no hold on the process')
+  producer.send(rec(3), { callback: (r) => results.push(r) })
+  assert.equal(producer.stats().accepted, 3, 'still open')
+  // The application is done: the loop empties again.
+  await clock.advance(500)
+  emitBeforeExit()
+  await clock.advance(1999)
+  assert.equal(results.length, 0, 'a full closeTimeoutMs from this beforeExit')
+  await clock.advance(1)
+  assert.deepEqual(results.map((r) => r.errorCode), ['LOGSHIP_CLOSE_TIMEOUT', 'LOGSHIP_CLOSE_TIMEOUT', 'LOGSHIP_CLOSE_TIMEOUT'])
+  assert.equal(wire.destroyed, 1)
+  assert.throws(() => producer.send(rec()), ProducerClosedError)
+  assert.equal(listeners(), baseline)
+})
+
+test('a beforeExit after the application logged again restarts the exit flush\'s deadline', async () => {
+  const { clock, wire, producer } = setup({ flushOnExit: true, lingerMs: 60_000, closeTimeoutMs: 2000 })
+  wire.manual = true
+  producer.send(rec(1))
+  emitBeforeExit()
+  await clock.advance(1000)
+  producer.send(rec(2)) // the application ran on, logged, and is done again
+  await clock.advance(500)
+  emitBeforeExit()
+  await clock.advance(1999)
+  assert.equal(producer.stats().abandoned, 0, 'the first deadline no longer applies')
+  await clock.advance(1)
+  assert.equal(producer.stats().abandoned, 2)
+  assert.throws(() => producer.send(rec()), ProducerClosedError)
+})
+
+test('records logged by the application\'s other beforeExit listeners in the same emission do not count as the application running on', async (t) => {
+  const { clock, wire, producer } = setup({ flushOnExit: true, lingerMs: 60_000, closeTimeoutMs: 2000 })
+  wire.manual = true
+  producer.send(rec(1))
+  const appListener = (): void => { producer.send(rec(2)) }
+  process.on('beforeExit', appListener)
+  t.after(() => process.off('beforeExit', appListener))
+  emitBeforeExit() // ours, then the application's
+  await clock.advance(2000)
+  assert.equal(producer.stats().abandoned, 2)
+  assert.throws(() => producer.send(rec()), ProducerClosedError)
+})
+
 test('retry backoffs keep the process alive only while a flush() caller waits (flushOnExit off)', async () => {
   const { clock, wire, producer } = setup({ lingerMs: 100, baseRetryBackoffMs: 1000, maxRetryBackoffMs: 1000 })
   wire.script = [retriable(503)]

@@ -2,8 +2,9 @@
  * Exit behaviour in a real child process against the loopback emulator: a script that sends and
  * returns without close() exits on its own with every record delivered; idle producers never keep
  * the process alive; retries waiting on unref'd timers are sent by the exit flush; the exit flush is
- * bounded by closeTimeoutMs; an awaited flush() keeps the process alive through a retry backoff;
- * many producers share one beforeExit listener.
+ * bounded by closeTimeoutMs, but does not close a producer whose process goes on running; an
+ * awaited flush() keeps the process alive through a retry backoff; many producers share one
+ * beforeExit listener.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -24,6 +25,7 @@ interface ChildReport {
   closeSummary: unknown
   listenersAtEndOfMain: number
   mainDone: boolean
+  sendErrors: string[]
   stats: ProducerStats[]
 }
 
@@ -132,6 +134,20 @@ test('the exit flush is bounded by closeTimeoutMs when the service does not answ
   assert.equal(s.pending, 0)
   assert.ok(elapsedMs < 12_000, `took ${elapsedMs} ms`)
   emulator.clearFaults()
+})
+
+test('an application whose beforeExit handler keeps it running (and logging) past closeTimeoutMs keeps a working producer', async () => {
+  emulator.reset()
+  const count = 10
+  const late = 20 // one every 50 ms from the application's beforeExit handler: about 1 s
+  const { status, report, stderr } = await runChild({ mode: 'keep-running', count, options: { closeTimeoutMs: 300 } })
+  assert.equal(status, 0, stderr)
+  assert.deepEqual(report.sendErrors, [], 'send() kept accepting records')
+  const [s] = report.stats
+  assert.equal(s.accepted, count + late)
+  assert.equal(s.abandoned, 0)
+  assert.equal(s.delivered, count + late, 'the records logged after the first exit flush went out at the real exit')
+  assert.equal(emulator.logs({ topicId: 'exit-topic' }).length, count + late)
 })
 
 test('with flushOnExit: false, an awaited flush() keeps the process alive through a retry backoff', async () => {

@@ -20,9 +20,12 @@
  *   CloseTimeoutError or DestroyedError) but counted in stats().abandoned, not failed.
  * - Exit flush: when the event loop empties while records are unsettled (`beforeExit`), the engine
  *   does what close() does (seal all, send waiting retries now) but stays open; the requests, and
- *   retry timers (ref'd while draining), keep the process alive. If the
- *   drain is not done after closeTimeoutMs, the process is ending anyway: what is left is abandoned
- *   with CloseTimeoutError, the wire destroyed and the producer closed, so the process can exit.
+ *   retry timers (ref'd while draining), keep the process alive. If the drain is not done after
+ *   closeTimeoutMs and the application has sent nothing since that beforeExit, the process is
+ *   ending: what is left is abandoned with CloseTimeoutError, the wire destroyed and the producer
+ *   closed, so the process can exit. If the application has sent records since, its own beforeExit
+ *   handler gave the loop more work and it is running again: the exit flush just ends and the
+ *   producer carries on; the next time the loop empties starts a new exit flush.
  * - Listeners and callbacks run synchronously inside the engine, each in its own try/catch: one
  *   that throws is reported once as a process warning and never breaks the engine. No `error`
  *   event is ever emitted.
@@ -90,6 +93,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private readonly waiters: SettleWaiters
   private exitRegistered = false
   private exitTimer: TimerHandle | undefined
+  /** `accepted` once the beforeExit emission that last ran exitFlush() was over: later sends are the application running again. */
+  private acceptedAtExit = 0
   /** close() or the exit flush is under way. */
   private draining = false
   private closePromise: Promise<CloseSummary> | undefined
@@ -270,18 +275,34 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       this.leaveExitRegistry()
       return
     }
+    // The application ran (and logged) since the last exit flush began: this is a new exit, with a full deadline.
+    if (this.exitTimer !== undefined && this.accepted !== this.acceptedAtExit) this.clearExitTimer()
     this.draining = true
     this.holdProcess()
     this.accumulator.sealAll()
     this.sender.retryAllNow()
+    // After every beforeExit listener has run: what the application's other listeners log now is
+    // part of the exit; what it logs after that means its loop is running again.
+    process.nextTick(this.noteAcceptedAtExit)
     if (this.exitTimer === undefined) {
       this.exitTimer = this.clock.setTimeout(this.onExitDeadline, Math.min(MAX_TIMER_MS, this.options.closeTimeoutMs))
     }
   }
 
+  private readonly noteAcceptedAtExit = (): void => {
+    this.acceptedAtExit = this.accepted
+  }
+
   private readonly onExitDeadline = (): void => {
     this.exitTimer = undefined
     if (this.state !== OPEN || this.pending() === 0) return
+    if (this.accepted !== this.acceptedAtExit) {
+      // The application's own beforeExit handler gave the loop more work and it is still logging:
+      // the process is not exiting, so back to normal sending, with no hold on the process.
+      this.draining = false
+      this.holdProcess()
+      return
+    }
     this.state = CLOSED
     this.leaveExitRegistry()
     this.budget.rejectAll(new ProducerClosedError())
@@ -425,10 +446,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
 
   private onIdle (): void {
     this.leaveExitRegistry()
-    if (this.exitTimer !== undefined) {
-      this.clock.clearTimeout(this.exitTimer)
-      this.exitTimer = undefined
-    }
+    this.clearExitTimer()
     if (this.state === OPEN) {
       this.draining = false
       this.holdProcess()
@@ -450,7 +468,11 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       this.exitRegistered = false
       unregisterForExit(this)
     }
-    if (this.state !== OPEN && this.exitTimer !== undefined) {
+    if (this.state !== OPEN) this.clearExitTimer()
+  }
+
+  private clearExitTimer (): void {
+    if (this.exitTimer !== undefined) {
       this.clock.clearTimeout(this.exitTimer)
       this.exitTimer = undefined
     }
