@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { InvalidOptionError, InvalidRecordError, ProducerClosedError } from '../../packages/producer/src/errors.js'
-import type { BatchEvent, DropEvent, FailedEvent, Result } from '../../packages/producer/src/types.js'
+import type { BatchEvent, CloseSummary, DropEvent, FailedEvent, Result } from '../../packages/producer/src/types.js'
 import { final, ok, retriable } from './helpers/fake-wire.js'
 import { flushMicrotasks } from './helpers/manual-clock.js'
 import { setup } from './helpers/setup.js'
@@ -155,6 +155,58 @@ test('close() rejects an invalid timeoutMs, naming it', async () => {
   await assert.rejects(producer.close({ timeoutMs: -1 }), (e: unknown) => e instanceof InvalidOptionError && e.option === 'timeoutMs')
   await assert.rejects(producer.close({ timeoutMs: Number.NaN }), InvalidOptionError)
   await producer.close()
+})
+
+test('a later close() checks its timeoutMs too, while the first one runs and after it is done', async () => {
+  const { clock, wire, producer } = setup()
+  wire.manual = true
+  producer.send(rec())
+  const closing = producer.close()
+  await clock.advance(0)
+  const negative = assert.rejects(producer.close({ timeoutMs: -1 }), (e: unknown) => e instanceof InvalidOptionError && e.option === 'timeoutMs')
+  const notANumber = assert.rejects(producer.close({ timeoutMs: 'soon' as unknown as number }), InvalidOptionError)
+  wire.answer(ok())
+  assert.equal((await closing).delivered, 1, 'the running close is unaffected')
+  await Promise.all([negative, notANumber])
+  await assert.rejects(producer.close({ timeoutMs: Number.NaN }), InvalidOptionError)
+})
+
+test('a later close({ timeoutMs }) brings the running close\'s deadline forward: every caller settles then, abandoned as at any deadline', async () => {
+  const { clock, wire, producer } = setup({ maxBatchCount: 1 })
+  wire.manual = true
+  const results: Result[] = []
+  for (let i = 0; i < 3; i++) producer.send(rec(i), { callback: (r) => results.push(r) })
+  const first = producer.close() // no deadline: would wait for the answers
+  await clock.advance(500)
+  const second = producer.close({ timeoutMs: 1000 })
+  assert.equal(second, first, 'the same promise')
+  let summary: CloseSummary | undefined
+  void second.then((s) => { summary = s })
+  await clock.advance(999)
+  assert.equal(results.length, 0)
+  assert.equal(summary, undefined)
+  await clock.advance(1)
+  assert.deepEqual(summary, { delivered: 0, failed: 0, dropped: 0, pending: 3, timedOut: true })
+  assert.deepEqual(results.map((r) => r.errorCode), ['LOGSHIP_CLOSE_TIMEOUT', 'LOGSHIP_CLOSE_TIMEOUT', 'LOGSHIP_CLOSE_TIMEOUT'])
+  assert.match(results[0].errorMessage, /1000 ms/)
+  assert.equal(wire.destroyed, 1)
+  assert.equal(wire.closed, 0)
+  assert.equal(clock.pendingTimers, 0, 'no timer left behind')
+})
+
+test('a later close() with a longer deadline, or none, does not push the running close\'s deadline back', async () => {
+  const { clock, wire, producer } = setup()
+  wire.manual = true
+  producer.send(rec())
+  const t0 = clock.now()
+  let settledAt = 0
+  const first = producer.close({ timeoutMs: 1000 }).then((s) => { settledAt = clock.now(); return s })
+  await clock.advance(500)
+  void producer.close({ timeoutMs: 5000 })
+  void producer.close()
+  await clock.advance(5000)
+  assert.equal((await first).timedOut, true)
+  assert.equal(settledAt - t0, 1000)
 })
 
 test('send() and sendAsync() after close() or destroy() throw ProducerClosedError', async () => {

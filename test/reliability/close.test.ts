@@ -1,11 +1,12 @@
 /**
  * close({ timeoutMs }) under every fault state, both services: it returns within its deadline (plus
  * a small scheduling tolerance), its summary says what was left, every callback is called exactly
- * once, and delivered + failed + dropped + pending = sent.
+ * once, and delivered + failed + dropped + pending = sent. A later close({ timeoutMs }) during a
+ * running close is held to its own deadline too, and its timeoutMs is checked.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createProducer, type Result } from '@logship/producer'
+import { createProducer, InvalidOptionError, type Result } from '@logship/producer'
 import { startEmulator, type Emulator, type FaultSpec } from '../emulator/index.js'
 import { closedPort, options, record, SERVICES, sleep, target } from './helpers.js'
 
@@ -82,5 +83,58 @@ for (const service of SERVICES) {
         assert.throws(() => producer.send(record('late')), { code: 'LOGSHIP_PRODUCER_CLOSED' })
       })
     }
+  })
+}
+
+for (const service of SERVICES) {
+  describe(`${service}: a later close({ timeoutMs }) while a close is running`, () => {
+    /** A producer whose every reply is held for 3 s, so a close() without a deadline waits for them. */
+    function heldProducer (): { producer: ReturnType<typeof createProducer>, results: Result[], sent: number } {
+      const base = options(service, em.url)
+      em.inject({ kind: 'hold', ms: 3000, count: 100, ...target(base) })
+      const producer = createProducer({ ...base, maxBatchCount: 10, requestTimeoutMs: 10_000 })
+      const results: Result[] = []
+      const sent = 50
+      for (let i = 0; i < sent; i++) producer.send(record(`l${i}`, 20), { callback: (r) => results.push(r) })
+      return { producer, results, sent }
+    }
+
+    it('settles by its own deadline, abandoning what is left as the first close\'s deadline would', async (t) => {
+      const { producer, results, sent } = heldProducer()
+      const first = producer.close()
+      await sleep(100)
+      const start = Date.now()
+      let timerAt = 0
+      const control = new Promise<void>((resolve) => setTimeout(() => { timerAt = Date.now(); resolve() }, DEADLINE_MS))
+      const second = producer.close({ timeoutMs: DEADLINE_MS })
+      // A longer deadline after that does not push it back.
+      const third = producer.close({ timeoutMs: 60_000 })
+      const summary = await second
+      const took = Date.now() - start
+      await control
+      const lateness = Math.max(0, timerAt - start - DEADLINE_MS)
+      t.diagnostic(`second close took ${took} ms (timer lateness ${lateness} ms): pending ${summary.pending}`)
+      assert.ok(took <= DEADLINE_MS + lateness + TOLERANCE_MS, `close took ${took} ms, a plain ${DEADLINE_MS} ms timer ${DEADLINE_MS + lateness} ms`)
+      assert.deepEqual(summary, { delivered: 0, failed: 0, dropped: 0, pending: sent, timedOut: true })
+      assert.deepEqual(await first, summary, 'every caller gets the same summary')
+      assert.deepEqual(await third, summary)
+      assert.equal(results.length, sent, 'every callback was called')
+      assert.ok(results.every((r) => r.errorCode === 'LOGSHIP_CLOSE_TIMEOUT'))
+      const stats = producer.stats()
+      assert.equal(stats.abandoned, sent)
+      assert.equal(stats.pending, 0)
+      assert.throws(() => producer.send(record('late')), { code: 'LOGSHIP_PRODUCER_CLOSED' })
+    })
+
+    it('has its timeoutMs checked like the first call\'s, leaving the running close alone', async () => {
+      const { producer, sent } = heldProducer()
+      const first = producer.close({ timeoutMs: DEADLINE_MS })
+      await sleep(100)
+      await Promise.all([
+        assert.rejects(producer.close({ timeoutMs: -1 }), (e: unknown) => e instanceof InvalidOptionError && e.option === 'timeoutMs'),
+        assert.rejects(producer.close({ timeoutMs: 'soon' as unknown as number }), InvalidOptionError)
+      ])
+      assert.deepEqual(await first, { delivered: 0, failed: 0, dropped: 0, pending: sent, timedOut: true })
+    })
   })
 }

@@ -10,7 +10,9 @@
  *   final; a transient 503 at shutdown should not lose logs), so the deadline is what bounds close.
  *   Without timeoutMs it waits until everything is delivered or out of retries (SafeClose) and then
  *   wire.close(); with timeoutMs it waits at most that long, then settles what is left as abandoned
- *   (callbacks get a Result with errorCode LOGSHIP_CLOSE_TIMEOUT) and calls wire.destroy().
+ *   (callbacks get a Result with errorCode LOGSHIP_CLOSE_TIMEOUT) and calls wire.destroy(). Later
+ *   calls return the same promise, but each one's timeoutMs is checked and its deadline holds: the
+ *   earliest deadline of all the calls is the one that ends the close.
  * - While close() or the exit flush waits for batches, or a flush() caller does with flushOnExit
  *   off, a retry backoff keeps the process alive (the retry timer is ref'd); otherwise every timer
  *   is unref'd, so an idle or merely retrying producer never holds the process open.
@@ -45,7 +47,7 @@ import { destinationLabel, kIdentity, kObserve, type ProducerIdentity, type Prod
 import type { ResolvedOptions } from './options.js'
 import { buildResult } from './result.js'
 import { Sender } from './sender.js'
-import { SettleWaiters } from './settle-waiters.js'
+import { CloseDeadline, SettleWaiters } from './settle-waiters.js'
 import { MAX_TIMER_MS, toTimeParts } from './time.js'
 import { systemClock, type AttemptOutcome, type Clock, type Destination, type TimeParts, type TimerHandle, type Wire } from './transport.js'
 import type {
@@ -98,6 +100,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   /** close() or the exit flush is under way. */
   private draining = false
   private closePromise: Promise<CloseSummary> | undefined
+  private closeDeadline: CloseDeadline | undefined
   private wireDestroyed = false
   private readonly userCode = new UserCodeGuard()
 
@@ -110,7 +113,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted)
     this.hooks = new EngineHooks(this.diag, options.name, wire.service, clock, options)
     this.budget = new Budget(options.totalSizeInBytes, clock)
-    this.waiters = new SettleWaiters(clock)
+    this.waiters = new SettleWaiters()
     this.accumulator = new Accumulator(wire, clock, {
       maxBatchSize: Math.min(options.maxBatchSize, wire.limits.maxBodyBytes),
       maxBatchCount: Math.min(options.maxBatchCount, wire.limits.maxLogsPerBatch),
@@ -199,14 +202,22 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   close (options?: CloseOptions): Promise<CloseSummary> {
-    if (this.closePromise !== undefined) return this.closePromise
     const timeoutMs = options?.timeoutMs
     if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
       return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a number of milliseconds >= 0, or undefined to wait until done'))
     }
-    this.closePromise = this.state === DESTROYED
-      ? Promise.resolve(this.summary(0, false))
-      : this.runClose(timeoutMs)
+    if (this.closePromise === undefined) {
+      if (this.state === DESTROYED) {
+        this.closePromise = Promise.resolve(this.summary(0, false))
+      } else {
+        this.closeDeadline = new CloseDeadline(this.clock)
+        this.closeDeadline.bringForward(timeoutMs)
+        this.closePromise = this.runClose(this.closeDeadline)
+      }
+    } else {
+      // The same promise for every caller, but a later caller's shorter deadline holds for all.
+      this.closeDeadline?.bringForward(timeoutMs)
+    }
     return this.closePromise
   }
 
@@ -310,8 +321,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.destroyWire()
   }
 
-  private async runClose (timeoutMs: number | undefined): Promise<CloseSummary> {
-    const deadline = timeoutMs === undefined ? Infinity : this.clock.now() + timeoutMs
+  private async runClose (deadline: CloseDeadline): Promise<CloseSummary> {
     this.state = CLOSING
     const abandonedBefore = this.abandoned
     this.leaveExitRegistry()
@@ -320,11 +330,15 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.holdProcess()
     this.accumulator.sealAll()
     this.sender.retryAllNow()
-    const timedOut = this.live.size > 0 ? await this.waiters.waitAll(this.live.size, timeoutMs) : false
+    // At the deadline abandonAll settles every batch, which releases this waiter too.
+    const timedOut = this.live.size > 0 && await Promise.race([
+      this.waiters.waitFor(Infinity, this.live.size).then(() => false),
+      deadline.passed.then(() => true)
+    ])
     if (this.state !== DESTROYED) {
       this.state = CLOSED
       if (timedOut) {
-        this.abandonAll(new CloseTimeoutError(timeoutMs as number))
+        this.abandonAll(new CloseTimeoutError(deadline.timeoutMs))
         this.destroyWire()
       } else if (!this.wireDestroyed) {
         try {
@@ -341,20 +355,10 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       (timedOut ? `, ${summary.pending} not delivered within the close deadline` : '')
     if (lost > 0) this.diag.warn('closed', text, { ...this.lifetimeFields(), timedOut })
     else this.diag.info('closed', text, { ...this.lifetimeFields(), timedOut })
-    await this.closeDiagnostics(deadline)
+    // Lets a diagnostics file take its last lines to disk, but never past the close deadline.
+    await Promise.race([this.diag.close(), deadline.passed])
+    deadline.end()
     return summary
-  }
-
-  /** Lets a diagnostics file take its last lines to disk, but never past the close deadline. */
-  private closeDiagnostics (deadline: number): Promise<void> {
-    const closing = this.diag.close()
-    const remainingMs = deadline - this.clock.now()
-    if (remainingMs === Infinity) return closing
-    if (remainingMs <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(resolve, remainingMs)
-      void closing.then(() => { this.clock.clearTimeout(timer); resolve() })
-    })
   }
 
   /** The lifetime counters a closing diagnostic line reports: stats() without the momentary gauges. */

@@ -1,7 +1,7 @@
 /**
  * Callers waiting for sealed batches to settle: flush() (the batches sealed before it was called)
- * and close() (every live batch, bounded by its deadline). The engine reports each sealed batch
- * as it settles; a waiter counts down instead of rescanning the live set.
+ * and close() (every live batch, bounded by its deadline: CloseDeadline). The engine reports each
+ * sealed batch as it settles; a waiter counts down instead of rescanning the live set.
  */
 import { MAX_TIMER_MS } from './time.js'
 import type { Clock, TimerHandle } from './transport.js'
@@ -14,45 +14,17 @@ interface Waiter {
 }
 
 export class SettleWaiters {
-  readonly #clock: Clock
   #waiters: Waiter[] = []
-
-  constructor (clock: Clock) {
-    this.#clock = clock
-  }
 
   /** Callers still waiting. */
   get size (): number {
     return this.#waiters.length
   }
 
-  /** Resolves once `remaining` sealed batches with id <= upTo have settled. */
+  /** Resolves once `remaining` sealed batches with id <= upTo (Infinity: any) have settled. */
   waitFor (upTo: number, remaining: number): Promise<void> {
     return new Promise((resolve) => {
       this.#waiters.push({ upTo, remaining, done: resolve })
-    })
-  }
-
-  /** Resolves false once `remaining` batches have settled, true when timeoutMs ran out first. */
-  waitAll (remaining: number, timeoutMs: number | undefined): Promise<boolean> {
-    return new Promise((resolve) => {
-      let timer: TimerHandle | undefined
-      const waiter: Waiter = {
-        upTo: Infinity,
-        remaining,
-        done: () => {
-          if (timer !== undefined) this.#clock.clearTimeout(timer)
-          resolve(false)
-        }
-      }
-      this.#waiters.push(waiter)
-      if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
-        timer = this.#clock.setTimeout(() => {
-          const i = this.#waiters.indexOf(waiter)
-          if (i !== -1) this.#waiters.splice(i, 1)
-          resolve(true)
-        }, timeoutMs)
-      }
     })
   }
 
@@ -69,5 +41,54 @@ export class SettleWaiters {
       }
     }
     return released
+  }
+}
+
+/**
+ * The running close()'s deadline. Every close({ timeoutMs }) call's deadline holds, so a later call
+ * may bring it forward, never back. `passed` resolves when it is reached; without a deadline (no
+ * timeoutMs, or one beyond what a timer can wait) it never does.
+ */
+export class CloseDeadline {
+  readonly passed: Promise<void>
+  readonly #clock: Clock
+  #pass!: () => void
+  #at = Infinity
+  #timeoutMs = 0
+  #timer: TimerHandle | undefined
+  #over = false
+
+  constructor (clock: Clock) {
+    this.#clock = clock
+    this.passed = new Promise((resolve) => { this.#pass = resolve })
+  }
+
+  /** The timeoutMs of the call whose deadline this is (what CloseTimeoutError reports). */
+  get timeoutMs (): number {
+    return this.#timeoutMs
+  }
+
+  /** Moves the deadline to timeoutMs from now if that is sooner; undefined (wait until done) changes nothing. */
+  bringForward (timeoutMs: number | undefined): void {
+    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS || this.#over) return
+    const at = this.#clock.now() + timeoutMs
+    if (at >= this.#at) return
+    this.#at = at
+    this.#timeoutMs = timeoutMs
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = this.#clock.setTimeout(this.#expire, timeoutMs)
+  }
+
+  /** close() is done: no timer left behind, and later calls change nothing. */
+  end (): void {
+    this.#over = true
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  readonly #expire = (): void => {
+    this.#timer = undefined
+    this.#over = true
+    this.#pass()
   }
 }
