@@ -231,7 +231,33 @@ describe('lifecycle details', () => {
       logger.info('after')
       await waitFor(() => drops.length > 0, 2000, 'a drop event')
       assert.deepEqual(drops.map((d) => [d.reason, d.count]), [['closed', 1]])
+      assert.equal(transport.stats().dropped, 1, 'counted like a producer drop')
       assert.deepEqual(logsOf(emulator, options.topicId).map(({ fields }) => fields.message), ['before'])
+      logger.clear()
+    })
+
+    test(`${worker ? 'worker' : 'in-process'} mode: the transport's own drops (an invalid record, records logged while closing) count in stats() and the close summary`, async () => {
+      const options = tlsOptions(emulator, { lingerMs: 60_000 })
+      const transport = new LogshipTransport({ ...options, worker } as never)
+      const drops: Array<{ reason: string, count: number }> = []
+      transport.on('drop', (event) => drops.push(event))
+      const logger = winston.createLogger({ transports: [transport] })
+      // A time past 2106 (the services' limit): the producer refuses it, the transport drops it.
+      logger.info('out of range', { timestamp: '2200-01-01T00:00:00.000Z' })
+      await transport.flush()
+      assert.deepEqual(drops.map((d) => [d.reason, d.count]), [['invalid_record', 1]])
+      assert.equal(transport.stats().dropped, 1)
+      // Held so that the close is still under way when the next record reaches the producer.
+      const fault = emulator.inject({ kind: 'latency', ms: 300, topicId: options.topicId })
+      logger.info('delivered at close')
+      const closing = transport.close()
+      logger.info('while closing')
+      const summary = await closing
+      emulator.removeFault(fault)
+      assert.deepEqual(drops.map((d) => [d.reason, d.count]), [['invalid_record', 1], ['closed', 1]])
+      assert.deepEqual(summary, { delivered: 1, failed: 0, dropped: 2, pending: 0, timedOut: false })
+      assert.equal(transport.stats().dropped, 2)
+      assert.deepEqual(logsOf(emulator, options.topicId).map(({ fields }) => fields.message), ['delivered at close'])
       logger.clear()
     })
   }

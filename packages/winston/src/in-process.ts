@@ -15,6 +15,11 @@ export class InProcessSink implements Sink {
   readonly #emit: EmitEvent
   readonly #metrics: MetricsForwarder
   #closing: Promise<CloseSummary> | undefined
+  /**
+   * Records refused here, which the producer never counted (its send() threw: an invalid record,
+   * or a record after close()). Added to its `dropped` in stats() and the close summary.
+   */
+  #dropped = 0
 
   constructor (options: ProducerOptions, closeTimeoutMs: number, emit: EmitEvent) {
     this.#producer = createProducer(options)
@@ -32,6 +37,7 @@ export class InProcessSink implements Sink {
       this.#producer.send(record)
     } catch (error) {
       const closed = this.#closing !== undefined
+      this.#dropped++
       this.#emit('drop', { reason: closed ? 'closed' : 'invalid_record', count: 1, bytes: 0, error })
     }
   }
@@ -52,13 +58,15 @@ export class InProcessSink implements Sink {
     })).then((summary) => {
       this.#metrics.flush()
       this.#metrics.stop()
-      return summary
+      return { ...summary, dropped: summary.dropped + this.#dropped }
     })
     return this.#closing
   }
 
   stats (): ProducerStats {
-    return this.#producer.stats()
+    const stats = this.#producer.stats()
+    stats.dropped += this.#dropped
+    return stats
   }
 
   setCredentials (credentials: Credentials): void {

@@ -26,8 +26,16 @@ function markClosed (): void {
   Atomics.notify(state, STATE_CLOSED)
 }
 
+/**
+ * Records refused in this thread, which the producer never counted: its send() threw (an invalid
+ * record), or they came after the close request. Published and reported as part of `dropped`, as
+ * the producer's own drops are.
+ */
+let droppedHere = 0
+
 function publishStats (producer: Producer): void {
   const current: ProducerStats = producer.stats()
+  current.dropped += droppedHere
   for (let i = 0; i < STATS_KEYS.length; i++) stats[i] = current[STATS_KEYS[i]]
 }
 
@@ -59,7 +67,6 @@ function start (): void {
   let metrics: MetricsForwarder | undefined
 
   let closing = false
-  let lateRecords = 0
 
   /** Key sequences of the shape form, by id (protocol.ts). */
   const shapes: string[][] = []
@@ -68,6 +75,7 @@ function start (): void {
     try {
       producer.send({ time, contents })
     } catch (error) {
+      droppedHere++
       post({ op: 'event', name: 'drop', arg: { reason: 'invalid_record', count: 1, bytes: 0, error: toPlainError(error) } })
     }
   }
@@ -75,8 +83,9 @@ function start (): void {
   function ingest (items: RecordBatch): void {
     if (closing) {
       const count = items[0] as number
-      lateRecords += count
+      droppedHere += count
       post({ op: 'event', name: 'drop', arg: { reason: 'closed', count, bytes: 0 } })
+      publishStats(producer)
       return
     }
     decodeBatch(items, shapes, send)
@@ -103,11 +112,11 @@ function start (): void {
             metrics?.flush()
             metrics?.stop()
             markClosed()
-            post({ op: 'closed', id: message.id, summary: { ...summary, dropped: summary.dropped + lateRecords } })
+            post({ op: 'closed', id: message.id, summary: { ...summary, dropped: summary.dropped + droppedHere } })
           },
           () => {
             markClosed()
-            post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: 0, pending: 0, timedOut: true } })
+            post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: droppedHere, pending: 0, timedOut: true } })
           })
         break
       case 'listen':
