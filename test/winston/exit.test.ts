@@ -40,6 +40,15 @@ describe('worker mode exit paths', () => {
     assertAllArrived(options.topicId, runId, 10_000)
   })
 
+  test('logger.configure() with the same transport half-way, then process.exit(0): every record arrives', async () => {
+    const options = tlsOptions(emulator)
+    const runId = randomUUID()
+    const child = await runFixture('exit.mjs', ['configure-exit', runId, '2000'], options)
+    assert.equal(child.code, 0, child.stderr)
+    assert.doesNotMatch(child.stderr, /drop:/)
+    assertAllArrived(options.topicId, runId, 2000)
+  })
+
   test('uncaught exception with handleExceptions: the exception and every record arrive, exit code 1', async () => {
     const options = tlsOptions(emulator)
     const runId = randomUUID()

@@ -71,6 +71,27 @@ for (const worker of [true, false]) {
       assert.equal(await transport.close(), summary, 'close is idempotent')
     })
 
+    test('logger.configure() given the same transport keeps it open; a later logger.close() still closes it', async () => {
+      const options = tlsOptions(emulator, { lingerMs: 60_000 })
+      const transport = new LogshipTransport({ ...options, worker } as never)
+      const drops: unknown[] = []
+      transport.on('drop', (event) => drops.push(event))
+      const logger = winston.createLogger({ transports: [transport] })
+      logger.info('before')
+      // winston unpipes (and so closes) every transport, then pipes the given ones back.
+      logger.configure({ level: 'debug', transports: [transport] })
+      logger.debug('after')
+      await transport.flush()
+      const messages = (): string[] => logsOf(emulator, options.topicId).map(({ fields }) => fields.message)
+      assert.deepEqual(messages(), ['before', 'after'])
+      logger.info('delivered by the close')
+      logger.close()
+      // lingerMs is a minute: only the close sends this record now.
+      await waitFor(() => messages().length === 3, 5000, 'logger.close() to deliver')
+      assert.equal((await transport.close()).timedOut, false)
+      assert.deepEqual(drops, [])
+    })
+
     test('delivery events are re-emitted on the transport; failures never become error events', async () => {
       const options = tlsOptions(emulator, { retries: 0 })
       const transport = new LogshipTransport({ ...options, worker } as never)

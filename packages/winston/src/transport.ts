@@ -2,7 +2,8 @@
  * The winston transport. `log()` maps the info object and hands the record to the sink at once,
  * so a slow or dead backend never stalls the logger or its other transports. Delivery is tied to
  * winston's lifecycle: `_final` (run by `logger.end()`) closes the producer before 'finish';
- * 'unpipe' (`logger.close()`, `logger.remove()`) closes it too; worker mode also delivers on
+ * 'unpipe' (`logger.close()`, `logger.remove()`) closes it too, unless the transport is piped again
+ * in the same tick (`logger.configure()` given this transport again); worker mode also delivers on
  * `process.exit()` and uncaught exceptions. Producer events are re-emitted on the transport;
  * delivery problems never become 'error' events.
  */
@@ -27,10 +28,34 @@ export class LogshipTransport extends TransportStream {
   #closing: Promise<CloseSummary> | undefined
   /** Records taken by log(): the diagnostics loop guard checks it does not move while a diagnostic is written. */
   #logged = 0
+  /** winston-transport's: the piping logger's levels and the logger itself (absent from its typings). */
+  declare levels: Record<string, number> | undefined
+  declare parent: unknown
 
   constructor (options: LogshipTransportOptions) {
     const split = splitOptions(options)
     super(split.transport)
+    // winston-transport takes the logger's levels on 'pipe' and closes on 'unpipe', with once()
+    // listeners (its only listeners of these events). logger.configure() unpipes every transport
+    // and then pipes the ones it is given, synchronously: passed again, this transport was closed
+    // for good, and piped back it would not take the new levels, nor close on a later
+    // logger.close(). Listeners that hold for every pipe replace them, and the close waits one
+    // tick: a transport piped again by then is still in use and stays open. As before, the first
+    // logger that pipes to it is its parent until it unpipes (a transport shared by loggers).
+    this.removeAllListeners('pipe')
+    this.removeAllListeners('unpipe')
+    this.on('pipe', (logger: { levels?: Record<string, number> }) => {
+      if (this.parent != null) return
+      this.levels = logger.levels
+      this.parent = logger
+    })
+    this.on('unpipe', (logger: unknown) => {
+      if (logger !== this.parent) return
+      this.parent = null
+      process.nextTick(() => {
+        if (this.parent === null) void this.close()
+      })
+    })
     this.#mapping = { nested: split.nested }
     const emit = (name: TransportEventName, arg: unknown): void => {
       // A listener that throws must not break delivery bookkeeping in the sink.
@@ -76,7 +101,7 @@ export class LogshipTransport extends TransportStream {
 
   /**
    * Delivers what is buffered (bounded by closeTimeoutMs) and releases the producer. Idempotent;
-   * winston calls it on 'unpipe' (`logger.close()`, `logger.remove(transport)`). Never rejects.
+   * called one tick after 'unpipe' (`logger.close()`, `logger.remove(transport)`). Never rejects.
    */
   override close (): Promise<CloseSummary> {
     this.#closing ??= this.#sink.close()
