@@ -88,6 +88,28 @@ describe('in-process transport', () => {
     assert.equal(first.delivered, 1)
   })
 
+  it('a record logged after close() is dropped and counted as closed, never an error', async () => {
+    const options = tlsOptions(emu)
+    const stream = await logship(options as any)
+    const drops: Array<{ reason: string, count: number }> = []
+    const errors: Error[] = []
+    stream.on('drop', (d: { reason: string, count: number }) => drops.push(d))
+    // Without a listener an 'error' here would crash the process through the logger.
+    stream.on('error', (err: Error) => errors.push(err))
+    const logger = pino(stream)
+    logger.info('before')
+    const summary = await stream.close()
+    assert.doesNotThrow(() => logger.info('after'))
+    logger.child({ part: 2 }).warn('and after')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(errors.map((e) => (e as Error & { code?: string }).code), [])
+    assert.deepEqual(drops.map((d) => [d.reason, d.count]), [['closed', 1], ['closed', 1]])
+    assert.equal(stream.stats().dropped, 2, 'counted with the producer\'s drops')
+    assert.equal(stream.stats().invalid, 0)
+    assert.equal(summary.delivered, 1)
+    assert.deepEqual(emu.logs({ topicId: options.topicId }).map((l) => fields(l).msg), ['before'])
+  })
+
   it('rejects a bad configuration with a message naming the option', async () => {
     await assert.rejects(logship({ service: 'tls', endpoint: emu.url, region: 'cn-beijing', topicId: 't', accessKeyId: 'ak', accessKeySecret: SECRET, lingerMs: 'soon' } as any),
       /@logship\/pino: invalid option lingerMs: "soon"/)

@@ -25,6 +25,11 @@ export interface LineHandlers {
   flush (): Promise<void>
   /** No more lines: deliver what is buffered (bounded) and release resources. Called once. */
   close (err: Error | null): Promise<void>
+  /**
+   * Optional: a chunk written after end() (or destroy), which the stream no longer takes. Without
+   * this handler such a write fails as on any Writable (an 'error' event).
+   */
+  late?: (chunk: string | Buffer) => void
 }
 
 // Larger than thread-stream's 4 MB shared buffer, so a write() from the worker loop returns true
@@ -36,6 +41,8 @@ const MAX_PENDING_CHARS = 4 * 1024 * 1024
 const LF = '\n'
 const CR = 0x0d
 
+type WriteCallback = (error: Error | null | undefined) => void
+
 export class LineStream extends Writable {
   #handlers: LineHandlers
   #pending = ''
@@ -45,6 +52,23 @@ export class LineStream extends Writable {
   constructor (handlers: LineHandlers) {
     super({ decodeStrings: false, highWaterMark: HIGH_WATER_MARK, autoDestroy: true, emitClose: true })
     this.#handlers = handlers
+  }
+
+  /**
+   * A Writable reports a write after end() as an 'error' (ERR_STREAM_WRITE_AFTER_END), and
+   * in-process pino writes every record straight here: a record logged after close() would become
+   * an 'error' on the logger's stream, which crashes the process when nobody listens. With a
+   * `late` handler the chunk goes to it instead, and the write returns false (not taken).
+   */
+  override write (chunk: string | Buffer, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    if ((this.writableEnded || this.destroyed) && this.#handlers.late !== undefined) {
+      this.#handlers.late(chunk)
+      // Not an error: what became of the chunk is the late handler's to report.
+      const done = typeof encoding === 'function' ? encoding : callback
+      if (done !== undefined) process.nextTick(done, null)
+      return false
+    }
+    return super.write(chunk, encoding as BufferEncoding, callback)
   }
 
   override _write (chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -18,23 +18,34 @@ export interface TransportStats extends ProducerStats {
   invalid: number
 }
 
+/**
+ * What the transport itself refused, before the producer could count it: `invalid` lines, and
+ * lines that came after the close (reason 'closed', counted in `dropped` as the producer counts
+ * its own 'closed' drops).
+ */
+interface RefusedCounts {
+  invalid: number
+  dropped: number
+}
+
 /** The stream the factory returns. pino writes NDJSON to it; `end()` delivers and closes. */
 export class LogshipStream extends LineStream {
   readonly #producer: Producer
-  readonly #invalid: { count: number }
+  readonly #refused: RefusedCounts
   readonly #summary: Promise<SummaryPayload>
 
   /** @internal */
-  constructor (producer: Producer, invalid: { count: number }, summary: Promise<SummaryPayload>, handlers: LineHandlers) {
+  constructor (producer: Producer, refused: RefusedCounts, summary: Promise<SummaryPayload>, handlers: LineHandlers) {
     super(handlers)
     this.#producer = producer
-    this.#invalid = invalid
+    this.#refused = refused
     this.#summary = summary
   }
 
   /** The producer's counters plus lines refused before they reached it. */
   stats (): TransportStats {
-    return { ...this.#producer.stats(), invalid: this.#invalid.count }
+    const stats = this.#producer.stats()
+    return { ...stats, dropped: stats.dropped + this.#refused.dropped, invalid: this.#refused.invalid }
   }
 
   /**
@@ -64,17 +75,24 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   // reuse: producer.send encodes the record before it returns, so one record object serves every line.
   const mapLine = createMapper(resolveMapping(split.mapping, await receivePinoConfig()), { reuse: true })
   const { closeTimeoutMs } = split
-  const invalid = { count: 0 }
+  const refused: RefusedCounts = { invalid: 0, dropped: 0 }
   let settle!: (summary: SummaryPayload) => void
   const summary = new Promise<SummaryPayload>((resolve) => { settle = resolve })
 
-  const stream: LogshipStream = new LogshipStream(producer, invalid, summary, {
+  const stream: LogshipStream = new LogshipStream(producer, refused, summary, {
     line (text) {
       send(text, 0, text.length, true)
     },
     range: send,
     flush: () => producer.flush(),
-    close: () => closeProducer()
+    close: () => closeProducer(),
+    // In-process, a record logged after close(): dropped and told, like a send after close.
+    late (chunk) {
+      const { count, bytes } = countLines(typeof chunk === 'string' ? chunk : chunk.toString())
+      if (count === 0) return
+      refused.dropped += count
+      emit('drop', { reason: 'closed', count, bytes })
+    }
   })
   const emit = createEventSink(stream)
 
@@ -83,9 +101,10 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       producer.send(mapLine(text, start, end, fresh))
     } catch (err) {
       // Nothing a user logs may kill the worker: count it and tell, then keep draining.
-      invalid.count++
-      const reason = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED' ? 'closed' : 'invalid_record'
-      emit('drop', { reason, count: 1, bytes: Buffer.byteLength(text.slice(start, end)) })
+      const closed = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED'
+      if (closed) refused.dropped++
+      else refused.invalid++
+      emit('drop', { reason: closed ? 'closed' : 'invalid_record', count: 1, bytes: Buffer.byteLength(text.slice(start, end)) })
     }
   }
 
@@ -104,9 +123,10 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       const stats = producer.stats()
       result = {
         ...closed,
+        dropped: closed.dropped + refused.dropped,
         accepted: stats.accepted,
         abandoned: stats.abandoned,
-        invalid: invalid.count,
+        invalid: refused.invalid,
         closeTimeoutMs
       }
     } catch (err) {
@@ -114,12 +134,12 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       result = {
         delivered: stats.delivered,
         failed: stats.failed,
-        dropped: stats.dropped,
+        dropped: stats.dropped + refused.dropped,
         pending: stats.pending,
         timedOut: false,
         accepted: stats.accepted,
         abandoned: stats.abandoned,
-        invalid: invalid.count,
+        invalid: refused.invalid,
         closeTimeoutMs
       }
       report(`@logship/pino: close failed: ${errorPayload(err).message}`)
@@ -135,6 +155,19 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   }
 
   return stream
+}
+
+/** The non-empty lines of a chunk, and their bytes without the line ends. */
+function countLines (text: string): { count: number, bytes: number } {
+  let count = 0
+  let bytes = 0
+  for (const line of text.split('\n')) {
+    const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line
+    if (trimmed === '') continue
+    count++
+    bytes += Buffer.byteLength(trimmed)
+  }
+  return { count, bytes }
 }
 
 export function lossLine (s: SummaryPayload): string {
