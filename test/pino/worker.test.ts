@@ -197,6 +197,32 @@ describe('worker transport (pino.transport target)', () => {
     await endTransport(transport)
   })
 
+  it('warns once per worker, as a process warning, when closeTimeoutMs is not below pino\'s 10 s limit', HANG, async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => {
+      if (warning.message.startsWith('@logship/pino: closeTimeoutMs')) warnings.push(warning)
+    }
+    process.on('warning', onWarning)
+    try {
+      // Two targets in one worker, both too long: one warning.
+      const long = pino.transport({
+        targets: [
+          { target: '@logship/pino', options: tlsOptions(emu, { closeTimeoutMs: 10_000 }) },
+          { target: '@logship/pino', options: tlsOptions(emu, { closeTimeoutMs: 15_000 }) }
+        ]
+      })
+      const below = pino.transport({ target: '@logship/pino', options: tlsOptions(emu, { closeTimeoutMs: 9999 }) })
+      await Promise.all([ready(long), ready(below)])
+      // process.emitWarning emits on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      await Promise.all([endTransport(long), endTransport(below)])
+      assert.equal(warnings.length, 1, warnings.map((w) => w.message).join('\n'))
+      assert.match(warnings[0].message, /^@logship\/pino: closeTimeoutMs 1[05]000 is not below pino's limit of 10000 ms: .*use a value below 10000/)
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('fails at startup with a clear message when the configuration is bad', HANG, async () => {
     const transport = pino.transport({ target: '@logship/pino', options: { service: 'tls', endpoint: emu.url, topicId: 't', accessKeyId: 'ak', accessKeySecret: SECRET } })
     const [err] = await once(transport, 'error') as [Error]

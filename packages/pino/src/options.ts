@@ -41,6 +41,12 @@ export const DEFAULTS = Object.freeze({
   closeTimeoutMs: 8000
 })
 
+/**
+ * How long pino waits for a worker transport to close, at exit and on transport.end():
+ * thread-stream's end() blocks in 10 waits of 1 s, then gives up ("end() took too long (10s)").
+ */
+export const PINO_END_WAIT_MS = 10_000
+
 const MAPPING_KEYS = new Set(['levelKey', 'messageKey', 'timeKey', 'errorKey', 'customLevels', 'nested'])
 // Added by pino and thread-stream to the options they hand to the worker; not ours to validate.
 const TRANSPORT_KEYS = new Set(['pinoWillSendConfig', '$context'])

@@ -6,11 +6,11 @@ import { writeSync } from 'node:fs'
 import { createMetricsForwarder, createProducer, type Producer, type ProducerStats } from '@logship/producer'
 import { LineStream, type LineHandlers } from './line-reader.js'
 import { createMapper } from './mapping.js'
-import { resolveMapping, splitOptions, type LogshipPinoOptions } from './options.js'
+import { DEFAULTS, PINO_END_WAIT_MS, resolveMapping, splitOptions, type LogshipPinoOptions } from './options.js'
 import { receivePinoConfig } from './pino-config.js'
 import {
-  createEventSink, deliveredPayload, dropPayload, errorPayload, failedPayload, retryPayload,
-  type SummaryPayload
+  createEventSink, deliveredPayload, dropPayload, errorPayload, failedPayload, inThreadStreamWorker,
+  postWarning, retryPayload, type SummaryPayload
 } from './worker-events.js'
 
 export interface TransportStats extends ProducerStats {
@@ -75,6 +75,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   // reuse: producer.send encodes the record before it returns, so one record object serves every line.
   const mapLine = createMapper(resolveMapping(split.mapping, await receivePinoConfig()), { reuse: true })
   const { closeTimeoutMs } = split
+  if (closeTimeoutMs >= PINO_END_WAIT_MS && inThreadStreamWorker()) warnCloseTimeout(closeTimeoutMs)
   const refused: RefusedCounts = { invalid: 0, dropped: 0 }
   let settle!: (summary: SummaryPayload) => void
   const summary = new Promise<SummaryPayload>((resolve) => { settle = resolve })
@@ -155,6 +156,22 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   }
 
   return stream
+}
+
+let warnedCloseTimeout = false
+
+/**
+ * In a worker, pino stops waiting for the close after PINO_END_WAIT_MS (at exit and on
+ * transport.end()): a longer closeTimeoutMs is cut short there, and what is still undelivered
+ * is lost without the loss line. Once per worker (several targets may share one).
+ */
+function warnCloseTimeout (closeTimeoutMs: number): void {
+  if (warnedCloseTimeout) return
+  warnedCloseTimeout = true
+  postWarning(`@logship/pino: closeTimeoutMs ${closeTimeoutMs} is not below pino's limit of ${PINO_END_WAIT_MS} ms: ` +
+    `pino stops waiting for a worker transport's close after ${PINO_END_WAIT_MS / 1000} s (at exit and on transport.end()) ` +
+    `and ends the worker, so records still undelivered then are lost without a report; ` +
+    `use a value below ${PINO_END_WAIT_MS} (default ${DEFAULTS.closeTimeoutMs})`)
 }
 
 /** The non-empty lines of a chunk, and their bytes without the line ends. */

@@ -94,6 +94,20 @@ export function pinoWillSendConfig (): boolean {
   return inThreadStreamWorker() && (workerData as ThreadStreamWorkerData).workerData?.pinoWillSendConfig === true
 }
 
+/**
+ * In a thread-stream worker: a process warning for the application. thread-stream passes a
+ * WARNING message to process.emitWarning in the main thread, where the application's 'warning'
+ * listeners are (a worker's own process.emitWarning reaches none of them). It crosses as a
+ * string: structured clone keeps neither an Error's name nor its code.
+ */
+export function postWarning (message: string): void {
+  try {
+    parentPort?.postMessage({ code: 'WARNING', err: message })
+  } catch {
+    // A closed port: nobody is left to tell.
+  }
+}
+
 export function createEventSink (stream: EventEmitter): EventSink {
   const port = inThreadStreamWorker() ? parentPort : null
   if (port === null) return (name, payload) => { stream.emit(name, payload) }
