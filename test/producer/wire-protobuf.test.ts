@@ -295,3 +295,44 @@ test('a throwing getter in contents does not throw out of encode', () => {
   const log = TlsLog.decode(entry.subarray(2)) as any
   assert.deepEqual(log.Contents.map((c: any) => [c.Key, c.Value]), [['a', 'x'], ['bad', '[Unserializable]']])
 })
+
+/** The Log inside an encoded entry (`0a <varint length> <Log>`) as [key, value] pairs. */
+function pairsOf (flavor: 'tls' | 'sls', entry: Buffer): Array<[string, string]> {
+  let p = 1
+  while ((entry[p] & 0x80) !== 0) p++
+  const log = (flavor === 'tls' ? TlsLog : SlsLog).decode(entry.subarray(p + 1)) as any
+  return log.Contents.map((c: any) => [c.Key, c.Value])
+}
+
+test('only own enumerable keys are sent, with Object.prototype polluted or an enumerable key on the record\'s prototype (TLS and SLS, fast and slow path)', () => {
+  for (const flavor of ['tls', 'sls'] as const) {
+    const enc = new LogEncoder(flavor, 300)
+    const time = { ms: 1000, subMsNs: 0 }
+    const big = 'x'.repeat(400) // over maxLogBytes: the slow (truncating) path
+    class Tagged { level = 'info'; msg = 'class' }
+    Object.assign(Tagged.prototype, { inherited: 'from the class' })
+    const entries: Record<string, Buffer> = {}
+    const proto = Object.prototype as Record<string, unknown>
+    proto.polluted = 'x'
+    try {
+      entries.fast = Buffer.from(enc.encode(time, { level: 'info', msg: 'hi' }))
+      entries.slow = Buffer.from(enc.encode(time, { level: 'info', msg: big }))
+      entries.shadowed = Buffer.from(enc.encode(time, { polluted: 'own', msg: 'hi' }))
+      entries.nullProto = Buffer.from(enc.encode(time, Object.assign(Object.create(null) as object, { level: 'info', msg: 'bare' })))
+    } finally {
+      delete proto.polluted
+    }
+    entries.classFast = Buffer.from(enc.encode(time, new Tagged() as never))
+    entries.classSlow = Buffer.from(enc.encode(time, Object.assign(new Tagged(), { msg: big }) as never))
+    assert.deepEqual(pairsOf(flavor, entries.fast), [['level', 'info'], ['msg', 'hi']], flavor)
+    assert.deepEqual(pairsOf(flavor, entries.slow).map(([k]) => k), ['level', 'msg'], flavor)
+    assert.deepEqual(pairsOf(flavor, entries.shadowed), [['polluted', 'own'], ['msg', 'hi']], flavor)
+    assert.deepEqual(pairsOf(flavor, entries.nullProto), [['level', 'info'], ['msg', 'bare']], flavor)
+    assert.deepEqual(pairsOf(flavor, entries.classFast), [['level', 'info'], ['msg', 'class']], flavor)
+    assert.deepEqual(pairsOf(flavor, entries.classSlow).map(([k]) => k), ['level', 'msg'], flavor)
+    assert.equal(enc.truncated, 2, `${flavor}: the two big records went through the slow path`)
+    // Back to normal: the fast path is used again for plain records.
+    assert.deepEqual(pairsOf(flavor, Buffer.from(enc.encode(time, { a: 'b' }))), [['a', 'b']])
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})

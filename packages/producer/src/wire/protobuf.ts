@@ -125,6 +125,15 @@ function timeFieldsSize (flavor: Flavor, seconds: number, ns: number): number {
   return size
 }
 
+/** Whether a for…in over `o` would visit keys that are not its own: any enumerable key up its prototype chain. */
+function inheritsEnumerableKeys (o: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(o)
+  if (proto === null) return false
+  // Walks the whole chain (Object.prototype included), and costs little when there is nothing to visit.
+  for (const _ in proto as object) return true
+  return false
+}
+
 const MARKER_PREFIX = '…[truncated '
 const MARKER_SUFFIX = ' bytes]'
 const MARKER_FIXED_BYTES = Buffer.byteLength(MARKER_PREFIX + MARKER_SUFFIX)
@@ -200,6 +209,11 @@ export class LogEncoder {
       }
     } else {
       const record = contents as Record<string, unknown>
+      // for…in also visits inherited enumerable keys (a polluted Object.prototype, an enumerable
+      // member on a class's prototype), which the slow path's Object.keys leaves out: such records
+      // take the slow path. One check per record, not per key: in instructions per record, Object.hasOwn
+      // on each key added ~9 % to the encoder and Object.keys ~11 %, this check 1–1.5 %.
+      if (inheritsEnumerableKeys(record)) return -1
       for (const k in record) {
         const v = record[k]
         const s = typeof v === 'string' ? v : contentToString(v)
