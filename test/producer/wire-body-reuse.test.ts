@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { createProducer, type ProducerOptions } from '../../packages/producer/src/index.js'
+import { createProducer, type Producer, type ProducerOptions } from '../../packages/producer/src/index.js'
 import { bodyMemoryStats } from '../../packages/producer/src/wire/body-memory.js'
 import { startEmulator, type Emulator } from '../emulator/index.js'
 
@@ -24,6 +24,15 @@ before(async () => {
   })
 })
 after(async () => { await emulator.close() })
+
+/** Resolves once the producer has delivered more than `delivered` records. */
+async function settledMore (producer: Producer, delivered: number): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (producer.stats().delivered <= delivered) {
+    if (Date.now() > deadline) throw new Error(`no batch was delivered within 10 s (delivered ${delivered})`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
 
 function options (service: 'tls' | 'sls'): ProducerOptions {
   // Batches of up to 128 KiB of random text: bodies compress little, so they are of pooled size.
@@ -47,8 +56,10 @@ for (const service of ['tls', 'sls'] as const) {
       const contents = { id: `r${i}`, a: randomBytes(30).toString('hex'), b: randomBytes(30).toString('hex'), c: randomBytes(30).toString('hex') }
       sent.set(contents.id, contents)
       sends.push(producer.sendAsync({ time: Date.now(), contents }))
-      // Let requests complete while records keep coming, so that later bodies can reuse memory.
-      if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 30))
+      // Now and then, wait until a batch has been delivered while records keep coming, so that later
+      // bodies are built after memory was given back (waiting for a settlement, not a fixed pause,
+      // holds on a loaded machine too).
+      if (i % 1000 === 999) await settledMore(producer, producer.stats().delivered)
     }
     await Promise.all(sends)
     const summary = await producer.close()
