@@ -70,7 +70,9 @@ if (mode === 'noop') {
   stream = { write () {} }
 } else {
   const before = threadCpuNs()
-  const options = { ...producerOptions('tls', url, `pino-${mode}-${process.pid}`, { totalSizeInBytes }), closeTimeoutMs: 300000 }
+  // Delivery is awaited with flush() below, not at end(); pino gives a worker's close at most 10 s,
+  // so a closeTimeoutMs under that (which @logship/pino warns about otherwise).
+  const options = { ...producerOptions('tls', url, `pino-${mode}-${process.pid}`, { totalSizeInBytes }), closeTimeoutMs: 9000 }
   const target = mode === 'logship' ? require.resolve('@logship/pino') : join(new URL('.', import.meta.url).pathname, '../targets/pino-abstract.mjs')
   // `sync` is documented (docs/transports.md) but missing from pino's TransportSingleOptions type.
   stream = pino.transport({ target, options, sync } as Parameters<typeof pino.transport>[0])
