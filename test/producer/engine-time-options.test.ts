@@ -118,6 +118,37 @@ test('userAgent: CR, LF and other control characters (and text beyond U+00FF) ar
   assert.equal(resolveOptions(base, {}).userAgent, 'logship/0.1.0')
 })
 
+test('credentials with whitespace, a line break or non-ASCII are rejected at construction, and never quoted', () => {
+  const cases: Array<[Partial<ProducerOptions>, string, string]> = [
+    [{ accessKeyId: 'AKID-from-file\n' }, 'accessKeyId', 'AKID-from-file'],
+    [{ accessKeySecret: 'the-secret-value\r\n' }, 'accessKeySecret', 'the-secret-value'],
+    [{ accessKeySecret: ' the-secret-value' }, 'accessKeySecret', 'the-secret-value'],
+    [{ securityToken: 'STS-token-value\n' }, 'securityToken', 'STS-token-value'],
+    [{ securityToken: 'STS-token-välue' }, 'securityToken', 'STS-token-v']
+  ]
+  for (const [override, option, value] of cases) {
+    assert.throws(() => resolveOptions({ ...base, ...override }, {}), (error: InvalidOptionError) => {
+      assert.equal(error.code, 'LOGSHIP_INVALID_OPTION')
+      assert.equal(error.option, option)
+      assert.ok(!error.message.includes(value), error.message)
+      return true
+    })
+  }
+  // From the environment too (a value exported from a file with its newline).
+  assert.throws(() => resolveOptions({ service: 'sls', endpoint: 'http://127.0.0.1:9', project: 'p', logstore: 'l' }, {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'AKID', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret\n'
+  }), { code: 'LOGSHIP_INVALID_OPTION', option: 'accessKeySecret' })
+  const ok = resolveOptions({ ...base, accessKeyId: 'AKLT-abc_123', accessKeySecret: 'Zm9v/YmFy+base64==', securityToken: 'STS2eyJ4Ijoi.x~y' }, {})
+  assert.deepEqual(ok.credentials, { accessKeyId: 'AKLT-abc_123', accessKeySecret: 'Zm9v/YmFy+base64==', securityToken: 'STS2eyJ4Ijoi.x~y' })
+})
+
+test('SLS project: a host-name label (it is the first label of the request host), else rejected at construction', () => {
+  for (const project of ['my_project', 'a.b', 'bad project', '-x', 'x-', 'x'.repeat(64), 'proj\n', 'projé']) {
+    assert.throws(() => resolveOptions({ ...slsBase, project }, {}), { code: 'LOGSHIP_INVALID_OPTION', option: 'project' }, project)
+  }
+  for (const project of ['p', 'my-project-1', 'Demo', 'x'.repeat(63)]) assert.equal(resolveOptions({ ...slsBase, project }, {}).project, project)
+})
+
 test('service limits cap maxBatchSize and maxBatchCount', () => {
   const o = resolveOptions({ ...base, maxBatchSize: 64 * 1024 * 1024, maxBatchCount: 1_000_000 }, {})
   // Compressed, an incompressible batch grows by up to 1/255 + 16 bytes: the cap leaves that room.

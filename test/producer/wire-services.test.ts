@@ -273,6 +273,33 @@ test('setCredentials rotates at run time', async (t) => {
   assert.equal(svc.seen[1].headers['x-acs-security-token'], 'tok')
 })
 
+test('credentials with whitespace or a line break (from a provider or setCredentials) are refused without quoting them', async (t) => {
+  const svc = await fakeService(t, [{ status: 200 }])
+  const bad = [
+    { accessKeyId: 'AK-from-file\n', accessKeySecret: 'good-secret-1' },
+    { accessKeyId: 'AK', accessKeySecret: 'secret-from-env-file\r\n' },
+    { accessKeyId: 'AK', accessKeySecret: 'good-secret-2', securityToken: 'TOKEN with space' },
+    { accessKeyId: 'AK', accessKeySecret: 'good-secret-3', securityToken: 'tok\u00e9n' }
+  ]
+  for (const credentials of bad) {
+    const wire = createWire(tlsOptions({ endpoint: svc.origin, accessKeyId: async () => credentials }))
+    const outcome = await wire.send(batchOf(wire, [{ a: 'b' }]))
+    assert.equal(outcome.ok, false)
+    if (!outcome.ok) {
+      assert.equal(outcome.error.code, 'LOGSHIP_CREDENTIALS_ERROR')
+      assert.match(outcome.errorMessage, /accessKeyId|accessKeySecret|securityToken/)
+      for (const value of Object.values(credentials)) assert.ok(!outcome.errorMessage.includes(value.trim()), outcome.errorMessage)
+    }
+    assert.throws(() => wire.setCredentials(credentials), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'LOGSHIP_CREDENTIALS_ERROR')
+      for (const value of Object.values(credentials)) assert.ok(!error.message.includes(value.trim()), error.message)
+      return true
+    })
+    wire.destroy()
+  }
+  assert.equal(svc.seen.length, 0, 'no request was made with them')
+})
+
 test('destinations: default, per-call overrides, stable keys, invalid overrides', () => {
   const tls = createWire(tlsOptions())
   assert.equal(tls.destination(undefined), tls.destination({ callback: () => {} }))
@@ -287,6 +314,11 @@ test('destinations: default, per-call overrides, stable keys, invalid overrides'
   const sls = createWire(slsOptions({ adjustShardHash: false }))
   const d = sls.destination({ logstore: 'other', hashKey: 'abc', topic: 't' })
   assert.deepEqual([d.project, d.logstore, d.hashKey, d.topic], ['demo', 'other', 'abc', 't'])
+  // A per-call project becomes the request's host name (<project>.<endpoint>).
+  for (const project of ['my_project', 'a.b', 'bad project', '-x', 'x-', 'x'.repeat(64), 'proj\n']) {
+    assert.throws(() => sls.destination({ project }), { code: 'LOGSHIP_INVALID_RECORD' }, project)
+  }
+  assert.equal(sls.destination({ project: 'Other-Proj2' }).project, 'Other-Proj2')
   assert.equal(sls.limits.maxLogsPerBatch, 40_960)
   tls.destroy()
   sls.destroy()

@@ -4,6 +4,7 @@
  */
 import { networkInterfaces, hostname } from 'node:os'
 import { InvalidOptionError } from './errors.js'
+import { credentialTextProblem } from './services/credentials.js'
 import { lz4WorstCase } from './wire/lz4.js'
 import type {
   Compression, Credentials, CredentialsProvider, DiagnosticsLevel, DiagnosticsLogger, ProducerOptions, ServiceName
@@ -140,6 +141,9 @@ export const TLS_HASH_KEY = /^[0-9a-fA-F]{32}$/
  */
 const HEADER_TEXT = /^[\x20-\x7e\xa0-\xff]*$/
 
+/** One label of a host name: SLS sends requests to <project>.<endpoint>. */
+export const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+
 export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'an object')
   const service = options.service
@@ -160,6 +164,8 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
   const logstore = optionalString('logstore', options.logstore) ?? ''
   if (service === 'tls' && topicId === '') throw new InvalidOptionError('topicId', options.topicId, 'the TLS topic id to ship to')
   if (service === 'sls' && project === '') throw new InvalidOptionError('project', options.project, 'the SLS project to ship to')
+  // The project is the first label of the request's host name (<project>.<endpoint>).
+  if (service === 'sls' && !DNS_LABEL.test(project)) throw new InvalidOptionError('project', options.project, 'an SLS project name: letters, digits and hyphens, at most 63, not starting or ending with a hyphen')
   if (service === 'sls' && logstore === '') throw new InvalidOptionError('logstore', options.logstore, 'the SLS logstore to ship to')
 
   const compression = resolveCompression(options.compression)
@@ -236,6 +242,11 @@ function resolveCredentials (options: ProducerOptions, env: NodeJS.ProcessEnv, n
   }
   if (securityToken !== undefined && typeof securityToken !== 'string') {
     throw new InvalidOptionError('securityToken', '(not a string)', 'an STS session token string')
+  }
+  // None of the three is quoted back: a secret never appears in an error.
+  for (const [name, value] of [['accessKeyId', accessKeyId], ['accessKeySecret', accessKeySecret], ['securityToken', securityToken ?? '']] as const) {
+    const problem = value === '' ? undefined : credentialTextProblem(value)
+    if (problem !== undefined) throw new InvalidOptionError(name, `(a value that ${problem})`, 'visible ASCII characters only')
   }
   return securityToken ? { accessKeyId, accessKeySecret, securityToken } : { accessKeyId, accessKeySecret }
 }

@@ -118,12 +118,34 @@ export class CredentialsSource {
   }
 }
 
+/**
+ * Key ids, secrets and STS tokens are visible ASCII: no spaces, no line breaks. A value read from a
+ * file or an env file often keeps its trailing newline; the key id and the token go into headers
+ * (where CR/LF cannot be sent) and the secret into the signature, so every request would fail.
+ */
+const CREDENTIAL_TEXT = /^[\x21-\x7e]+$/
+
+/**
+ * What is wrong with a credential string, or undefined when it is usable. Never quotes the value:
+ * the caller's message names the field only.
+ */
+export function credentialTextProblem (value: string): string | undefined {
+  if (CREDENTIAL_TEXT.test(value)) return undefined
+  return /\s/.test(value)
+    ? 'holds whitespace or a line break (a trailing newline from a file or an env file?)'
+    : 'holds a character outside visible ASCII'
+}
+
 function validate (credentials: Credentials): { credentials: CurrentCredentials, expiresAtMs: number } {
   if (credentials === null || typeof credentials !== 'object') throw new CredentialsError('the provider returned no credentials object')
   const { accessKeyId, accessKeySecret, securityToken, expiresAt } = credentials
   if (typeof accessKeyId !== 'string' || accessKeyId === '') throw new CredentialsError('accessKeyId is missing or not a string')
   if (typeof accessKeySecret !== 'string' || accessKeySecret === '') throw new CredentialsError('accessKeySecret is missing or not a string')
   if (securityToken !== undefined && securityToken !== null && typeof securityToken !== 'string') throw new CredentialsError('securityToken is not a string')
+  for (const [name, value] of [['accessKeyId', accessKeyId], ['accessKeySecret', accessKeySecret], ['securityToken', securityToken ?? '']] as const) {
+    const problem = value === '' ? undefined : credentialTextProblem(value)
+    if (problem !== undefined) throw new CredentialsError(`${name} ${problem}`)
+  }
   let expiresAtMs = Infinity
   if (expiresAt !== undefined && expiresAt !== null) {
     expiresAtMs = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net'
 import { InvalidRecordError } from '../errors.js'
-import type { ResolvedOptions } from '../options.js'
+import { DNS_LABEL, type ResolvedOptions } from '../options.js'
 import type { Destination, SealedBatch } from '../transport.js'
 import type { SendOptions } from '../types.js'
 import type { BuiltBody } from '../wire/body.js'
@@ -47,6 +47,11 @@ export class SlsProtocol implements ServiceProtocol {
     const project = overrideString(overrides, 'project', o.project)
     const logstore = overrideString(overrides, 'logstore', o.logstore)
     if (project === '') throw new InvalidRecordError('project is empty: an SLS destination needs a project')
+    // The producer's own project was checked once in resolveOptions; a per-call one here, since it
+    // becomes the request's host name and a bad one would fail every batch it joins.
+    if (project !== o.project && !DNS_LABEL.test(project)) {
+      throw new InvalidRecordError('project must be an SLS project name: letters, digits and hyphens, at most 63, not starting or ending with a hyphen')
+    }
     if (logstore === '') throw new InvalidRecordError('logstore is empty: an SLS destination needs a logstore')
     const topic = overrideString(overrides, 'topic', o.topic)
     const source = overrideString(overrides, 'source', o.source)
