@@ -171,3 +171,33 @@ test('bytes accepted but unsettled never exceed totalSizeInBytes under churn', a
   assert.equal(s.bufferedBytes, 0)
   assert.equal(s.accepted, s.delivered)
 })
+
+test('30,000 destinations: beyond the first 16, each batch is charged its buffer and overhead, so their real memory stays within totalSizeInBytes', async (t) => {
+  // Every record goes to a destination of its own, so every accepted record opens a batch. Before
+  // batches were charged for their memory, the budget saw ~50 bytes per record while each batch
+  // held a 4 KiB buffer: ~100 MB of buffers against a 1 MiB bound.
+  const limit = 1024 * 1024
+  const { wire, producer } = setup({ totalSizeInBytes: limit, maxBlockMs: 0 })
+  const n = 30_000
+  // Nothing settles during this synchronous loop, so the ArrayBuffer memory it adds is the batches' buffers.
+  const before = process.memoryUsage().arrayBuffers
+  let peak = 0
+  for (let i = 0; i < n; i++) {
+    producer.send(rec(i), { source: `s${i}` })
+    peak = Math.max(peak, producer.stats().bufferedBytes)
+  }
+  const buffers = process.memoryUsage().arrayBuffers - before
+  const s = producer.stats()
+  t.diagnostic(`accepted ${s.accepted}, dropped ${s.dropped}; buffers ${buffers} bytes, bufferedBytes ${s.bufferedBytes} of ${limit}`)
+  assert.ok(peak <= limit, `bufferedBytes peaked at ${peak} > ${limit}`)
+  // The first 16 unsettled batches' buffers (4 KiB each for records this small) are not charged.
+  assert.ok(buffers <= s.bufferedBytes + 16 * 4096, `the batches' buffers took ${buffers} bytes, more than the ${s.bufferedBytes} counted`)
+  assert.ok(s.accepted > 0 && s.dropped > 0 && s.accepted + s.dropped === n)
+  // Once the budget is full a new destination's record is refused as for any full buffer.
+  await assert.rejects(producer.sendAsync(rec(0), { source: 'one more' }), (e: unknown) => e instanceof BufferFullError && e.code === 'LOGSHIP_BUFFER_FULL')
+  await producer.flush()
+  const after = producer.stats()
+  assert.equal(after.delivered, s.accepted, 'every accepted record is delivered')
+  assert.equal(new Set(wire.sent.map((b) => b.key)).size, s.accepted, 'one batch per destination')
+  assert.equal(after.bufferedBytes, 0, 'the budget is back to 0 once everything settled')
+})

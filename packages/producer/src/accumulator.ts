@@ -11,6 +11,7 @@
  *   earliest deadline; since lingerMs is the same for every batch, the oldest open batch (first in
  *   the Map's insertion order) always has the earliest deadline.
  */
+import type { Budget } from './budget.js'
 import type { Attempt, Result } from './types.js'
 import type { AttemptLog } from './result.js'
 import { MAX_TIMER_MS } from './time.js'
@@ -21,6 +22,18 @@ export type RecordCallback = (result: Result) => void
 const EMPTY = new Uint8Array(0)
 const EMPTY_BUFFER = Buffer.alloc(0)
 const MIN_CAPACITY = 4096
+/**
+ * Memory bound with many destinations. An open batch holds memory besides its records' bytes (the
+ * budget's unit): its entry buffer, allocated ahead of the records, and its own objects. With a few
+ * destinations that is a small constant, so while fewer than FREE_BATCHES batches are open a new one
+ * is not charged for it (nor, then, are small budgets or the usual single destination). Beyond that,
+ * a new batch is charged its buffer plus BATCH_OVERHEAD_BYTES until it settles, and starts with a
+ * MIN_CAPACITY buffer rather than a pooled full-size one: 30,000 destinations with one small record
+ * each held ~100× a 1 MiB totalSizeInBytes before this.
+ */
+const FREE_BATCHES = 16
+/** The batch object, its buffer's own object, its place in the open-batch map: ~0.6–0.8 KiB measured, rounded up. */
+export const BATCH_OVERHEAD_BYTES = 1024
 /** Full-size entry buffers kept for reuse once their batch's body is built (see releaseEntries). */
 const POOL_MAX = 4
 
@@ -71,14 +84,18 @@ export class ProducerBatch implements SealedBatch, AttemptLog {
   heapIndex = -1
   sealed = false
   settled = false
+  /** Budget bytes this batch holds besides its records' (see FREE_BATCHES); released when it settles. */
+  readonly charged: number
   private readonly pool: BufferPool | undefined
 
-  constructor (destination: Destination, id: number, deadline: number, capacity: number, emptyBodyBytes: number, pool?: BufferPool) {
+  constructor (destination: Destination, id: number, deadline: number, capacity: number, emptyBodyBytes: number, pool?: BufferPool, charged = 0) {
     this.destination = destination
     this.id = id
     this.deadline = deadline
     this.pool = pool
-    const pooled = pool !== undefined && capacity <= pool.size ? pool.take() : undefined
+    this.charged = charged
+    // A charged batch keeps to the small buffer it paid for; a pooled one would be full-size.
+    const pooled = pool !== undefined && charged === 0 && capacity <= pool.size ? pool.take() : undefined
     this.buf = pooled ?? Buffer.allocUnsafe(capacity)
     this.bodyBytes = emptyBodyBytes
   }
@@ -137,13 +154,20 @@ export class Accumulator {
   private timer: TimerHandle | undefined
   private nextId = 1
   private readonly pool: BufferPool
+  private readonly budget: Budget
 
-  constructor (wire: Wire, clock: Clock, options: AccumulatorOptions, onSealed: (batch: ProducerBatch) => void) {
+  constructor (wire: Wire, clock: Clock, options: AccumulatorOptions, budget: Budget, onSealed: (batch: ProducerBatch) => void) {
     this.wire = wire
     this.clock = clock
     this.options = options
+    this.budget = budget
     this.onSealed = onSealed
     this.pool = new BufferPool(Math.max(MIN_CAPACITY, options.maxBatchSize))
+  }
+
+  /** What a new batch for an entry of `size` bytes is charged when FREE_BATCHES are open already. */
+  static batchCharge (size: number): number {
+    return Math.max(MIN_CAPACITY, size) + BATCH_OVERHEAD_BYTES
   }
 
   /** Open batches. */
@@ -156,8 +180,13 @@ export class Accumulator {
     return this.nextId - 1
   }
 
-  /** Appends one encoded entry (copied: `entry` may be the wire's scratch memory). */
-  append (dest: Destination, entry: Uint8Array, timeMs: number, callback: RecordCallback | undefined): void {
+  /**
+   * Appends one encoded entry (copied: `entry` may be the wire's scratch memory). Returns false, with
+   * nothing changed, when the entry needs a new batch whose charge (see FREE_BATCHES) the budget
+   * cannot hold. `prepaid`: bytes the caller already reserved for that charge (batchCharge of the
+   * entry's size, or 0); whatever is not used of them is released here.
+   */
+  append (dest: Destination, entry: Uint8Array, timeMs: number, callback: RecordCallback | undefined, prepaid = 0): boolean {
     const { maxBatchSize, maxBatchCount } = this.options
     const key = dest.key
     let batch = this.open.get(key)
@@ -166,15 +195,26 @@ export class Accumulator {
     if (batch !== undefined) {
       body = this.wire.bodySize(dest, batch.length + entry.length)
       if (body > maxBatchSize) {
+        // Removed from the open map only once the new batch exists (append may still refuse).
         full = batch
-        this.open.delete(key)
         batch = undefined
       }
     }
+    let charged = 0
+    if (batch === undefined && this.open.size >= FREE_BATCHES) {
+      charged = Accumulator.batchCharge(entry.length)
+      if (prepaid < charged && !this.budget.tryReserve(charged - prepaid)) return false
+      prepaid -= Math.min(prepaid, charged)
+    }
+    if (prepaid > 0) this.budget.release(prepaid)
     if (batch === undefined) {
       body = this.wire.bodySize(dest, entry.length)
-      const capacity = Math.max(MIN_CAPACITY, Math.min(maxBatchSize, entry.length * 16), entry.length)
-      batch = new ProducerBatch(dest, this.nextId++, this.clock.now() + this.options.lingerMs, capacity, body - entry.length, this.pool)
+      const capacity = charged > 0
+        ? charged - BATCH_OVERHEAD_BYTES
+        : Math.max(MIN_CAPACITY, Math.min(maxBatchSize, entry.length * 16), entry.length)
+      batch = new ProducerBatch(dest, this.nextId++, this.clock.now() + this.options.lingerMs, capacity, body - entry.length, this.pool, charged)
+      // Deleted first, so that the new batch goes to the end of the map's order (see linger above).
+      if (full !== undefined) this.open.delete(key)
       this.open.set(key, batch)
       if (this.timer === undefined) this.arm(batch.deadline)
     }
@@ -185,6 +225,7 @@ export class Accumulator {
       this.open.delete(key)
       this.dispatch(batch)
     }
+    return true
   }
 
   /** Seals every open batch now (flush, close, exit). */

@@ -1,6 +1,7 @@
 /**
  * totalSizeInBytes accounting. The unit is the encoded size of each record's log entry (what the
- * batch's `entries` buffer holds for it); the per-batch request overhead (tags, source, topic) is not
+ * batch's `entries` buffer holds for it), plus, with many destinations open, each further batch's own
+ * memory (accumulator.ts, FREE_BATCHES); the per-batch request overhead (tags, source, topic) is not
  * counted. Bytes are reserved when a record is accepted and released when its batch settles, so
  * `used` never exceeds `limit`.
  *

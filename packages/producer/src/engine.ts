@@ -118,7 +118,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       maxBatchSize: Math.min(options.maxBatchSize, wire.limits.maxBodyBytes),
       maxBatchCount: Math.min(options.maxBatchCount, wire.limits.maxLogsPerBatch),
       lingerMs: options.lingerMs
-    }, (batch) => {
+    }, this.budget, (batch) => {
       this.live.add(batch)
       this.hooks.sealed(batch)
       // Build the body now when the wire can: a queued batch then holds its compressed body, not its entries.
@@ -146,7 +146,11 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       this.drop(bytes > this.budget.limit ? 'record_too_large' : 'buffer_full', bytes)
       return
     }
-    this.accept(dest, entry, time.ms, callback)
+    if (!this.accept(dest, entry, time.ms, callback, 0)) {
+      // It needed a new batch, and the budget had no room for that batch's own memory.
+      this.budget.release(bytes)
+      this.drop('buffer_full', bytes)
+    }
   }
 
   // Not an async function: when there is room (the common case) no new promise is made. Every
@@ -167,8 +171,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       }
       // Waiters are served first come, first served: only take space directly when nobody waits.
       if (this.budget.waiters === 0 && this.budget.tryReserve(bytes)) {
-        this.accept(dest, entry, timeMs, callback)
-        return RESOLVED
+        if (this.accept(dest, entry, timeMs, callback, 0)) return RESOLVED
+        this.budget.release(bytes) // no room for a new batch's own memory: wait for that too
       }
       // The entry is the wire's scratch memory; keep a copy while waiting.
       return this.waitForSpace(dest, Buffer.from(entry), bytes, timeMs, callback)
@@ -178,18 +182,27 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   private async waitForSpace (dest: Destination, copy: Buffer, bytes: number, timeMs: number, callback: RecordCallback | undefined): Promise<void> {
+    // One wait, so that sendAsync() calls settle in order: for the record and for what a new batch
+    // may be charged (many destinations, see accumulator.ts); append hands back what is not needed.
+    // A budget too small for that charge waits for the record alone.
+    const charge = Accumulator.batchCharge(bytes)
+    const prepaid = bytes + charge <= this.budget.limit ? charge : 0
     try {
-      await this.budget.reserve(bytes, this.options.maxBlockMs)
+      await this.budget.reserve(bytes + prepaid, this.options.maxBlockMs)
     } catch (error) {
       this.drop(error instanceof BufferFullError ? 'buffer_full' : 'closed', bytes)
       throw error
     }
     if (this.state !== OPEN) {
-      this.budget.release(bytes)
+      this.budget.release(bytes + prepaid)
       this.drop('closed', bytes)
       throw this.state === DESTROYED ? new DestroyedError() : new ProducerClosedError()
     }
-    this.accept(dest, copy, timeMs, callback)
+    if (this.accept(dest, copy, timeMs, callback, prepaid)) return
+    // Only without the charge prepaid: it needed a new batch that this budget can never hold.
+    this.budget.release(bytes)
+    this.drop('buffer_full', bytes)
+    throw new BufferFullError(this.options.maxBlockMs, this.budget.limit)
   }
 
   flush (): Promise<void> {
@@ -375,13 +388,19 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     return this.accepted - this.delivered - this.failed - this.abandoned
   }
 
-  private accept (dest: Destination, entry: Uint8Array, timeMs: number, callback: RecordCallback | undefined): void {
+  /** False (nothing accepted) when the record needs a new batch whose own memory the budget cannot hold. */
+  private accept (dest: Destination, entry: Uint8Array, timeMs: number, callback: RecordCallback | undefined, prepaid: number): boolean {
+    // Counted before the append, which may seal and hand batches on.
     this.accepted++
+    if (!this.accumulator.append(dest, entry, timeMs, callback, prepaid)) {
+      this.accepted--
+      return false
+    }
     if (!this.exitRegistered && this.options.flushOnExit) {
       this.exitRegistered = true
       registerForExit(this)
     }
-    this.accumulator.append(dest, entry, timeMs, callback)
+    return true
   }
 
   private drop (reason: DropReason, bytes: number): void {
@@ -416,7 +435,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     if (batch.settled) return
     batch.settled = true
     this.live.delete(batch)
-    this.budget.release(batch.length)
+    this.budget.release(batch.length + batch.charged)
     // Settled after its last request completed (an abandoned batch's request may still be in
     // flight): nothing reads its body again, so the wire may reuse that memory now.
     if (!abandoned && batch.sealed) this.wire.release?.(batch)

@@ -236,6 +236,7 @@ export interface ProducerStats {
   retried: number
   /** Values cut to the service's per-log limit. */
   truncated: number
+  /** What totalSizeInBytes bounds: unsettled records' encoded bytes, plus batches charged for their own memory. */
   bufferedBytes: number
   /** Requests in flight. */
   inFlight: number
