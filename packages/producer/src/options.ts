@@ -244,10 +244,8 @@ function resolveCredentials (options: ProducerOptions, env: NodeJS.ProcessEnv, n
     throw new InvalidOptionError('securityToken', '(not a string)', 'an STS session token string')
   }
   // None of the three is quoted back: a secret never appears in an error.
-  for (const [name, value] of [['accessKeyId', accessKeyId], ['accessKeySecret', accessKeySecret], ['securityToken', securityToken ?? '']] as const) {
-    const problem = value === '' ? undefined : credentialTextProblem(value)
-    if (problem !== undefined) throw new InvalidOptionError(name, `(a value that ${problem})`, 'visible ASCII characters only')
-  }
+  const bad = credentialTextProblem({ accessKeyId, accessKeySecret, securityToken })
+  if (bad !== undefined) throw new InvalidOptionError(bad.field, `(a value that ${bad.problem})`, 'visible ASCII characters only')
   return securityToken ? { accessKeyId, accessKeySecret, securityToken } : { accessKeyId, accessKeySecret }
 }
 

@@ -126,14 +126,19 @@ export class CredentialsSource {
 const CREDENTIAL_TEXT = /^[\x21-\x7e]+$/
 
 /**
- * What is wrong with a credential string, or undefined when it is usable. Never quotes the value:
- * the caller's message names the field only.
+ * The first credential field that is not visible ASCII, and what is wrong with it; undefined when
+ * all are usable (an empty or absent token is). Never quotes the value: callers name the field only.
  */
-export function credentialTextProblem (value: string): string | undefined {
-  if (CREDENTIAL_TEXT.test(value)) return undefined
-  return /\s/.test(value)
-    ? 'holds whitespace or a line break (a trailing newline from a file or an env file?)'
-    : 'holds a character outside visible ASCII'
+export function credentialTextProblem (fields: { accessKeyId: string, accessKeySecret: string, securityToken?: string | null }): { field: string, problem: string } | undefined {
+  for (const field of ['accessKeyId', 'accessKeySecret', 'securityToken'] as const) {
+    const value = fields[field]
+    if (value === undefined || value === null || value === '' || CREDENTIAL_TEXT.test(value)) continue
+    const problem = /\s/.test(value)
+      ? 'holds whitespace or a line break (a trailing newline from a file or an env file?)'
+      : 'holds a character outside visible ASCII'
+    return { field, problem }
+  }
+  return undefined
 }
 
 function validate (credentials: Credentials): { credentials: CurrentCredentials, expiresAtMs: number } {
@@ -142,10 +147,8 @@ function validate (credentials: Credentials): { credentials: CurrentCredentials,
   if (typeof accessKeyId !== 'string' || accessKeyId === '') throw new CredentialsError('accessKeyId is missing or not a string')
   if (typeof accessKeySecret !== 'string' || accessKeySecret === '') throw new CredentialsError('accessKeySecret is missing or not a string')
   if (securityToken !== undefined && securityToken !== null && typeof securityToken !== 'string') throw new CredentialsError('securityToken is not a string')
-  for (const [name, value] of [['accessKeyId', accessKeyId], ['accessKeySecret', accessKeySecret], ['securityToken', securityToken ?? '']] as const) {
-    const problem = value === '' ? undefined : credentialTextProblem(value)
-    if (problem !== undefined) throw new CredentialsError(`${name} ${problem}`)
-  }
+  const bad = credentialTextProblem({ accessKeyId, accessKeySecret, securityToken })
+  if (bad !== undefined) throw new CredentialsError(`${bad.field} ${bad.problem}`)
   let expiresAtMs = Infinity
   if (expiresAt !== undefined && expiresAt !== null) {
     expiresAtMs = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt
