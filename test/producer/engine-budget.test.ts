@@ -201,3 +201,24 @@ test('30,000 destinations: beyond the first 16, each batch is charged its buffer
   assert.equal(new Set(wire.sent.map((b) => b.key)).size, s.accepted, 'one batch per destination')
   assert.equal(after.bufferedBytes, 0, 'the budget is back to 0 once everything settled')
 })
+
+test('a budget too small for a 17th open batch refuses its record at once, saying so rather than blaming a wait', async () => {
+  const { producer } = setup({ totalSizeInBytes: 4000, maxBlockMs: -1 })
+  for (let i = 0; i < 16; i++) producer.send(rec(i), { source: `s${i}` })
+  assert.equal(producer.stats().accepted, 16)
+  // A new batch beyond 16 open ones takes 5 KiB with its record: more than this budget can ever hold,
+  // so sendAsync must not wait (maxBlockMs -1 would wait for ever) but refuse with a message that says why.
+  await assert.rejects(producer.sendAsync(rec(16), { source: 's16' }), (e: unknown) => {
+    assert.ok(e instanceof BufferFullError)
+    assert.equal(e.code, 'LOGSHIP_BUFFER_FULL')
+    assert.match(e.message, /another open batch: with 16 batches open, a new one takes \d+ bytes with its record, more than totalSizeInBytes \(4000\)/)
+    assert.doesNotMatch(e.message, /after waiting/)
+    return true
+  })
+  producer.send(rec(17), { source: 's17' })
+  assert.equal(producer.stats().dropped, 2)
+  // A record for a destination already open still fits.
+  producer.send(rec(18), { source: 's0' })
+  assert.equal(producer.stats().accepted, 17)
+  await producer.flush()
+})

@@ -103,6 +103,25 @@ test('retries reuse the cached body and only re-sign (X-Date changes)', async (t
   assert.notEqual(svc.seen[0].headers.authorization, svc.seen[1].headers.authorization)
 })
 
+test('deflate: once a batch\'s body is built, its entries go back (a retrying batch holds only the compressed body)', async (t) => {
+  const svc = await fakeService(t, [{ status: 500, body: '{"ErrorCode":"InternalError","ErrorMessage":"x"}' }, { status: 200 }])
+  const wire = createWire(tlsOptions({ endpoint: svc.origin, compression: 'deflate' }))
+  t.after(() => wire.close())
+  const batch = batchOf(wire, [{ a: 'b' }, { c: 'd' }])
+  let released = 0
+  // As the accumulator's batch does: the entry memory goes back to its pool, and the entries are gone.
+  batch.releaseEntries = () => {
+    released++
+    ;(batch as { entries: Uint8Array }).entries = new Uint8Array(0)
+  }
+  assert.equal((await wire.send(batch)).ok, false)
+  assert.equal(released, 1)
+  assert.equal((await wire.send(batch)).ok, true)
+  assert.equal(released, 1)
+  assert.deepEqual(svc.seen[1].body, svc.seen[0].body)
+  assert.equal(inflateSync(svc.seen[1].body).length, Number(svc.seen[1].headers['x-tls-bodyrawsize']))
+})
+
 const TABLE: Array<{ service: 'tls' | 'sls', reply: Reply, retriable: boolean, code: string, match?: RegExp, retryAfterMs?: number }> = [
   { service: 'tls', reply: { status: 429, headers: { 'retry-after': '3', 'x-tls-requestid': 'R429' }, body: '{"ErrorCode":"ExceedQPSLimit","ErrorMessage":"slow down"}' }, retriable: true, code: 'ExceedQPSLimit', retryAfterMs: 3000 },
   { service: 'tls', reply: { status: 503, body: '<html>bad gateway</html>' }, retriable: true, code: 'BadResponse', match: /non-JSON/ },

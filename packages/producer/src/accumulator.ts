@@ -31,7 +31,7 @@ const MIN_CAPACITY = 4096
  * MIN_CAPACITY buffer rather than a pooled full-size one: 30,000 destinations with one small record
  * each held ~100× a 1 MiB totalSizeInBytes before this.
  */
-const FREE_BATCHES = 16
+export const FREE_BATCHES = 16
 /** The batch object, its buffer's own object, its place in the open-batch map: ~0.6–0.8 KiB measured, rounded up. */
 export const BATCH_OVERHEAD_BYTES = 1024
 /** Full-size entry buffers kept for reuse once their batch's body is built (see releaseEntries). */

@@ -34,7 +34,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { inspect } from 'node:util'
-import { Accumulator, type ProducerBatch, type RecordCallback } from './accumulator.js'
+import { Accumulator, FREE_BATCHES, type ProducerBatch, type RecordCallback } from './accumulator.js'
 import { Budget } from './budget.js'
 import {
   BufferFullError, CloseTimeoutError, DestroyedError, InvalidOptionError, InvalidRecordError, LogshipError,
@@ -202,7 +202,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     // Only without the charge prepaid: it needed a new batch that this budget can never hold.
     this.budget.release(bytes)
     this.drop('buffer_full', bytes)
-    throw new BufferFullError(this.options.maxBlockMs, this.budget.limit)
+    throw BufferFullError.noRoomForBatch(this.budget.limit, bytes + charge, FREE_BATCHES)
   }
 
   flush (): Promise<void> {

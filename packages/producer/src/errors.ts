@@ -53,9 +53,16 @@ export class ProducerClosedError extends LogshipError {
 
 /** sendAsync() waited maxBlockMs for buffer space and none came. */
 export class BufferFullError extends LogshipError {
-  constructor (waitedMs: number, totalSizeInBytes: number) {
-    super('LOGSHIP_BUFFER_FULL',
+  constructor (waitedMs: number, totalSizeInBytes: number, message?: string) {
+    super('LOGSHIP_BUFFER_FULL', message ??
       `no buffer space after waiting ${waitedMs} ms: totalSizeInBytes (${totalSizeInBytes}) is taken by records not yet delivered`)
+  }
+
+  /** No wait could help: the record needed a new batch, whose own memory this budget can never hold. */
+  static noRoomForBatch (totalSizeInBytes: number, needed: number, freeBatches: number): BufferFullError {
+    return new BufferFullError(0, totalSizeInBytes,
+      `no buffer space for another open batch: with ${freeBatches} batches open, a new one takes ${needed} bytes ` +
+      `with its record, more than totalSizeInBytes (${totalSizeInBytes}); raise totalSizeInBytes or send to fewer destinations at once`)
   }
 }
 

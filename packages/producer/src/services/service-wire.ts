@@ -160,6 +160,9 @@ export class ServiceWire implements Wire {
     if (isBuiltBody(batch.cache)) return batch.cache
     const built = await buildBody(batch.entries, this.trailer(batch.destination), this.bodyOptions())
     batch.cache = built
+    // As prepare() does for lz4: from now on a deflate batch waiting for a retry holds only its
+    // compressed body, not its entries as well. (Released after the await: zlib has read them.)
+    batch.releaseEntries?.()
     return built
   }
 
