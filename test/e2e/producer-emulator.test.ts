@@ -12,7 +12,8 @@ const TOKEN = 'e2e-sts-token'
 const TOPIC = '0fd2bd7e-1234-4f6a-9abc-0123456789ab'
 const PROJECT = 'e2e-project'
 const LOGSTORE = 'e2e-logstore'
-const BASE_NS = 1_704_164_645_123_456_789n
+/** An hour ago, with digits below the second: inside SLS's window of accepted times whenever the tests run. */
+const BASE_NS = BigInt(Math.floor(Date.now() / 1000) - 3600) * 1_000_000_000n + 123_456_789n
 
 let emulator: Emulator
 
@@ -23,7 +24,7 @@ before(async () => {
       { accessKeyId: 'sts-' + AK, accessKeySecret: SK, securityToken: TOKEN }
     ],
     tls: { topics: [TOPIC], region: 'cn-beijing' },
-    sls: { projects: { [PROJECT]: [LOGSTORE] }, region: 'cn-hangzhou', timeWindow: { pastSec: 3600 * 24 * 365 * 10, futureSec: 900 } } as never
+    sls: { projects: { [PROJECT]: [LOGSTORE] }, region: 'cn-hangzhou'} as never
   })
 })
 after(async () => { await emulator.close() })
@@ -174,6 +175,27 @@ test('tls: a per-send hashKey that is not 32 hex digits is refused by that send 
   assert.deepEqual([...byId.keys()].sort(), ['plain', 'routed'])
   assert.equal(byId.get('routed')?.hashKey, good)
   assert.equal(byId.get('plain')?.hashKey, undefined)
+})
+
+test('sls: a record dated outside the window SLS accepts is refused by its send (InvalidRecordError); the rest of its batch is delivered', async () => {
+  // The emulator refuses a whole request for one log more than 7 days old or 15 minutes ahead, as SLS does.
+  const since = Date.now() - 1
+  const producer = createProducer(baseOptions('sls'))
+  const day = 86_400_000
+  producer.send({ time: Date.now() - 6 * day, contents: { id: 'six-days-old' } })
+  assert.throws(() => producer.send({ time: Date.now() - 8 * day, contents: { id: 'eight-days-old' } }), (e: unknown) => {
+    assert.ok(e instanceof InvalidRecordError, String(e))
+    assert.equal(e.code, 'LOGSHIP_INVALID_RECORD')
+    assert.match(e.message, /is outside what SLS accepts \(7 days back to 15 minutes ahead/)
+    return true
+  })
+  await assert.rejects(producer.sendAsync({ time: Date.now() + 20 * 60_000, contents: { id: 'twenty-minutes-ahead' } }), { code: 'LOGSHIP_INVALID_RECORD' })
+  producer.send({ contents: { id: 'now' } })
+  producer.send({ time: Date.now() + 5 * 60_000, contents: { id: 'five-minutes-ahead' } })
+  const summary = await producer.close()
+  assert.deepEqual([summary.delivered, summary.failed, summary.dropped], [3, 0, 0])
+  const ids = emulator.logs({ service: 'sls', project: PROJECT, logstore: LOGSTORE, since } as never).map((l) => l.contents.find(([k]) => k === 'id')?.[1])
+  assert.deepEqual(ids.sort(), ['five-minutes-ahead', 'now', 'six-days-old'])
 })
 
 test('sls v4 signing is accepted', async () => {

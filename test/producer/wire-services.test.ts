@@ -32,11 +32,14 @@ async function fakeService (t: TestContext, replies: Reply[]): Promise<{ origin:
   return { origin: `http://127.0.0.1:${port}`, port, seen }
 }
 
+/** Record times a minute ago, on a whole second: inside SLS's window of accepted times whenever the tests run. */
+const BASE_MS = Math.floor(Date.now() / 1000) * 1000 - 60_000
+
 function batchOf (wire: Wire, records: Array<Record<string, unknown>>, overrides?: Parameters<Wire['destination']>[0]): SealedBatch {
   const destination = wire.destination(overrides)
-  const parts = records.map((contents, i) => Buffer.from(wire.encodeLog({ ms: 1_700_000_000_000 + i, subMsNs: i * 7 }, contents)))
+  const parts = records.map((contents, i) => Buffer.from(wire.encodeLog({ ms: BASE_MS + i, subMsNs: i * 7 }, contents)))
   const entries = Buffer.concat(parts)
-  return { destination, entries, logCount: records.length, minTimeMs: 1_700_000_000_000, maxTimeMs: 1_700_000_000_000 + records.length - 1, bodyBytes: wire.bodySize(destination, entries.length) }
+  return { destination, entries, logCount: records.length, minTimeMs: BASE_MS, maxTimeMs: BASE_MS + records.length - 1, bodyBytes: wire.bodySize(destination, entries.length) }
 }
 
 test('TLS: a full PutLogs over HTTP, verified the way a server would', async (t) => {
@@ -55,8 +58,8 @@ test('TLS: a full PutLogs over HTTP, verified the way a server would', async (t)
   assert.equal(h['x-tls-hashkey'], '')
   assert.equal(h['x-tls-apiversion'], '0.3.0')
   assert.equal(h['log-count'], '2')
-  assert.equal(h['earliest-log-time'], '1700000000000')
-  assert.equal(h['latest-log-time'], '1700000000001')
+  assert.equal(h['earliest-log-time'], String(BASE_MS))
+  assert.equal(h['latest-log-time'], String(BASE_MS + 1))
   assert.equal(h['content-md5'], createHash('md5').update(req.body).digest('hex').toUpperCase())
   assert.equal(h['x-content-sha256'], createHash('sha256').update(req.body).digest('hex'))
   const raw = lz4DecodeBlock(req.body, Number(h['x-tls-bodyrawsize']))
@@ -65,7 +68,7 @@ test('TLS: a full PutLogs over HTTP, verified the way a server would', async (t)
   assert.equal(group.Source, '127.0.0.1')
   assert.equal(group.FileName, 'app.log')
   assert.deepEqual(group.Logs.map((l: any) => [l.Time, l.TimeNs ?? 0, l.Contents.map((c: any) => `${c.Key}=${c.Value}`)]), [
-    [1_700_000_000_000, 0, ['level=info', 'msg=héllo']], [1_700_000_000_001, 7, ['level=warn', 'n=2']]
+    [BASE_MS, 0, ['level=info', 'msg=héllo']], [BASE_MS + 1, 7, ['level=warn', 'n=2']]
   ])
   // Re-derive the signature from what arrived, signing the headers named in SignedHeaders.
   const auth = String(h.authorization)
@@ -199,7 +202,7 @@ test('SLS to an IP endpoint: connects there with Host <project>.<ip:port>; lb an
   assert.equal(group.Topic, 'tp')
   assert.equal(group.Source, '10.230.201.117')
   assert.deepEqual(group.LogTags, [{ Key: 'env', Value: 'test' }])
-  assert.equal(group.Logs[0].Time, 1_700_000_000)
+  assert.equal(group.Logs[0].Time, BASE_MS / 1000)
   const sts = slsV1StringToSign({
     verb: 'POST', contentMd5: String(req.headers['content-md5']), contentType: 'application/x-protobuf', date: String(req.headers.date),
     headers: Object.entries(req.headers).map(([k, v]) => [k, String(v)]), path: '/logstores/app_log/shards/route', query: [['key', 'f4000000000000000000000000000000']]

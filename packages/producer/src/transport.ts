@@ -68,7 +68,8 @@ export interface Wire {
   /**
    * Encodes one log as a LogGroup field-1 entry (tag, length, Log message) into reusable scratch
    * memory. The returned view is only valid until the next call. Values that would push the log
-   * over limits.maxLogBytes are truncated with a marker; `truncated` counts them.
+   * over limits.maxLogBytes are truncated with a marker; `truncated` counts them. Throws
+   * InvalidRecordError for a time the service would refuse the whole request for (SLS's window).
    */
   encodeLog (time: TimeParts, contents: ContentsInput): Uint8Array
   /** Values truncated so far by encodeLog. */

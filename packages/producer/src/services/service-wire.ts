@@ -14,12 +14,15 @@ import { HttpClient, type HttpRequest } from '../wire/http.js'
 import { bodySize, encodeGroupTrailer, LogEncoder, type Flavor, type GroupFields } from '../wire/protobuf.js'
 import { classifyError, classifyResponse, header, isAuthFailure, REQUEST_ID_HEADER } from './classify.js'
 import { CredentialsSource, type CurrentCredentials } from './credentials.js'
+import { TimeWindow, type TimeWindowLimits } from './time-window.js'
 
 export interface ServiceProtocol {
   readonly service: ServiceName
   /** Which digests the request needs. */
   readonly needsMd5: boolean
   readonly needsSha256: boolean
+  /** Log times the service accepts, when it refuses a whole request for one outside them. */
+  readonly timeWindow?: TimeWindowLimits
   /** The destination for these overrides (not cached here); throws InvalidRecordError. */
   resolve (overrides: SendOptions | undefined): Destination
   groupFields (destination: Destination): GroupFields
@@ -47,6 +50,7 @@ export class ServiceWire implements Wire {
   private readonly defaultDestination: Destination
   private readonly destinations = new Map<string, Destination>()
   private readonly trailers = new Map<string, Buffer>()
+  private readonly timeWindow: TimeWindow | undefined
   private destroyed = false
 
   constructor (protocol: ServiceProtocol, options: ResolvedOptions, deps: WireDeps = {}) {
@@ -63,6 +67,7 @@ export class ServiceWire implements Wire {
       ...(options.ca === undefined ? {} : { ca: options.ca })
     })
     this.credentials = new CredentialsSource(options.credentials, this.now)
+    this.timeWindow = protocol.timeWindow === undefined ? undefined : new TimeWindow(protocol.timeWindow, this.now)
     this.defaultDestination = protocol.resolve(undefined)
   }
 
@@ -81,6 +86,7 @@ export class ServiceWire implements Wire {
   }
 
   encodeLog (time: TimeParts, contents: ContentsInput): Uint8Array {
+    if (this.timeWindow !== undefined) this.timeWindow.check(time.ms)
     return this.encoder.encode(time, contents)
   }
 

@@ -16,6 +16,7 @@ import { adjustShardHash } from './adjust-hash.js'
 import type { CurrentCredentials } from './credentials.js'
 import { destinationKey, overrideString, ServiceWire, type ServiceProtocol, type WireDeps } from './service-wire.js'
 import { formatRfc1123, slsV1Authorization, slsV1Signature, slsV1StringToSign, SlsV4SigningKeyCache, slsV4Sign } from './sls-signer.js'
+import { SLS_TIME_WINDOW } from './time-window.js'
 import { formatXDate } from './tls-signer.js'
 
 export const SLS_API_VERSION = '0.6.0'
@@ -29,6 +30,7 @@ export class SlsProtocol implements ServiceProtocol {
   readonly service = 'sls' as const
   readonly needsMd5: boolean
   readonly needsSha256: boolean
+  readonly timeWindow = SLS_TIME_WINDOW
   private readonly options: ResolvedOptions
   private readonly v4: boolean
   private readonly keys = new SlsV4SigningKeyCache()
