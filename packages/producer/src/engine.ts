@@ -43,7 +43,9 @@ import {
 import { registerForExit, unregisterForExit, type ExitFlushable } from './exit-hook.js'
 import { Diagnostics } from './observability/diagnostics.js'
 import { EngineHooks } from './observability/engine-hooks.js'
-import { destinationLabel, kIdentity, kObserve, type ProducerIdentity, type ProducerObserver } from './observability/observer.js'
+import {
+  destinationLabel, kIdentity, kObserve, kReportDrop, type ProducerIdentity, type ProducerObserver
+} from './observability/observer.js'
 import type { ResolvedOptions } from './options.js'
 import { buildResult } from './result.js'
 import { Sender } from './sender.js'
@@ -51,7 +53,7 @@ import { CloseDeadline, SettleWaiters } from './settle-waiters.js'
 import { MAX_TIMER_MS, toTimeParts } from './time.js'
 import { systemClock, type AttemptOutcome, type Clock, type Destination, type TimeParts, type TimerHandle, type Wire } from './transport.js'
 import type {
-  Attempt, CloseOptions, CloseSummary, ContentsInput, Credentials, DropReason, LogRecord, Producer, ProducerEvents,
+  Attempt, CloseOptions, CloseSummary, ContentsInput, Credentials, DropEvent, DropReason, LogRecord, Producer, ProducerEvents,
   ProducerStats, SendOptions
 } from './types.js'
 import { UserCodeGuard } from './user-code.js'
@@ -143,13 +145,13 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     const entry = this.wire.encodeLog(time, contents)
     const bytes = entry.length
     if (!this.budget.tryReserve(bytes)) {
-      this.drop(bytes > this.budget.limit ? 'record_too_large' : 'buffer_full', bytes)
+      this.drop(bytes > this.budget.limit ? 'record_too_large' : 'buffer_full', 1, bytes)
       return
     }
     if (!this.accept(dest, entry, time.ms, callback, 0)) {
       // It needed a new batch, and the budget had no room for that batch's own memory.
       this.budget.release(bytes)
-      this.drop('buffer_full', bytes)
+      this.drop('buffer_full', 1, bytes)
     }
   }
 
@@ -166,7 +168,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       const entry = this.wire.encodeLog(time, contents)
       const bytes = entry.length
       if (bytes > this.budget.limit) {
-        this.drop('record_too_large', bytes)
+        this.drop('record_too_large', 1, bytes)
         throw new RecordTooLargeError(bytes, this.budget.limit)
       }
       // Waiters are served first come, first served: only take space directly when nobody waits.
@@ -190,18 +192,18 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     try {
       await this.budget.reserve(bytes + prepaid, this.options.maxBlockMs)
     } catch (error) {
-      this.drop(error instanceof BufferFullError ? 'buffer_full' : 'closed', bytes)
+      this.drop(error instanceof BufferFullError ? 'buffer_full' : 'closed', 1, bytes)
       throw error
     }
     if (this.state !== OPEN) {
       this.budget.release(bytes + prepaid)
-      this.drop('closed', bytes)
+      this.drop('closed', 1, bytes)
       throw this.state === DESTROYED ? new DestroyedError() : new ProducerClosedError()
     }
     if (this.accept(dest, copy, timeMs, callback, prepaid)) return
     // Only without the charge prepaid: it needed a new batch that this budget can never hold.
     this.budget.release(bytes)
-    this.drop('buffer_full', bytes)
+    this.drop('buffer_full', 1, bytes)
     throw BufferFullError.noRoomForBatch(this.budget.limit, bytes + charge, FREE_BATCHES)
   }
 
@@ -272,6 +274,17 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   /** Attaches a metrics observer (observability/observer.ts); returns the detach function. */
   [kObserve] (observer: ProducerObserver): () => void {
     return this.hooks.observe(observer)
+  }
+
+  /**
+   * Records an adapter dropped itself (observer.ts, kReportDrop): counted in `dropped` (so in
+   * stats() and the close summary) and told like the engine's own drops, through the `drop` event,
+   * the diagnostic log, the `logship:drop` channel and metrics observers. In any state: a record
+   * an adapter drops after the close still counts in stats(). `error` (why the record was refused)
+   * rides along on the `drop` event, where the winston transport has always given it.
+   */
+  [kReportDrop] (reason: DropReason, count: number, bytes: number, error?: Error): void {
+    if (count > 0) this.drop(reason, count, bytes, error)
   }
 
   get [kIdentity] (): ProducerIdentity {
@@ -403,10 +416,14 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     return true
   }
 
-  private drop (reason: DropReason, bytes: number): void {
-    this.dropped++
-    if (this.listenerCount('drop') > 0) this.emitSafe('drop', { reason, count: 1, bytes })
-    this.hooks.dropped(reason, bytes)
+  private drop (reason: DropReason, count: number, bytes: number, error?: Error): void {
+    this.dropped += count
+    if (this.listenerCount('drop') > 0) {
+      const event: DropEvent & { error?: Error } = { reason, count, bytes }
+      if (error !== undefined) event.error = error
+      this.emitSafe('drop', event)
+    }
+    this.hooks.dropped(reason, count, bytes)
   }
 
   private onRetry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void {

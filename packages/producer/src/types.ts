@@ -216,7 +216,12 @@ export interface RetryEvent {
   error: LogshipError
 }
 
-export type DropReason = 'buffer_full' | 'record_too_large' | 'closed'
+/**
+ * Why records were dropped. `invalid_record` comes only from the adapters (a record the producer
+ * refused with InvalidRecordError; producer.send() itself throws instead of dropping), `closed`
+ * from the producer and from an adapter given records after its close.
+ */
+export type DropReason = 'buffer_full' | 'record_too_large' | 'closed' | 'invalid_record'
 
 export interface DropEvent {
   reason: DropReason

@@ -59,7 +59,7 @@ export interface RequestMessage {
   abandoned?: boolean
 }
 
-/** `logship:drop`: records refused before they were buffered. */
+/** `logship:drop`: records refused before they were buffered, by the producer or by an adapter. */
 export interface DropMessage {
   producer: string
   service: ServiceName

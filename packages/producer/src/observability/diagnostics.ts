@@ -20,7 +20,8 @@ const DROP_WINDOW_MS = 5000
 const DROP_WHY: Record<string, string> = {
   buffer_full: 'the buffer (totalSizeInBytes) is full',
   record_too_large: 'the record alone is larger than totalSizeInBytes',
-  closed: 'the producer is closed'
+  closed: 'the producer is closed',
+  invalid_record: 'the producer refused the record as invalid (InvalidRecordError)'
 }
 
 export class Diagnostics {

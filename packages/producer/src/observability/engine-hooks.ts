@@ -108,13 +108,13 @@ export class EngineHooks {
     })
   }
 
-  dropped (reason: DropReason, bytes: number): void {
+  dropped (reason: DropReason, count: number, bytes: number): void {
     const observers = this.observers
-    for (let i = 0; i < observers.length; i++) observers[i].dropped(reason, 1, bytes)
+    for (let i = 0; i < observers.length; i++) observers[i].dropped(reason, count, bytes)
     if (dropChannel.hasSubscribers) {
-      dropChannel.publish({ producer: this.name, service: this.service, reason, count: 1, bytes } satisfies DropMessage)
+      dropChannel.publish({ producer: this.name, service: this.service, reason, count, bytes } satisfies DropMessage)
     }
-    this.diag.drop(reason, 1, bytes)
+    this.diag.drop(reason, count, bytes)
   }
 
   /** A batch is done. Final failures are always logged (at error); the rest only when observed. */

@@ -12,6 +12,13 @@ import type { DestinationInfo, DropReason, ProducerStats, ServiceName } from '..
 export const kObserve = Symbol.for('logship.producer.observe')
 /** Key of the engine's identity getter. */
 export const kIdentity = Symbol.for('logship.producer.identity')
+/**
+ * Key of the engine method through which an adapter reports records it dropped itself (the
+ * producer refused them, or they came after the close): `(reason, count, bytes, error?)`. The
+ * engine counts them and tells everyone who watches its own drops. Not part of the public API;
+ * the adapters reach it through Symbol.for, so they need no export.
+ */
+export const kReportDrop = Symbol.for('logship.producer.reportDrop')
 
 export type SettleResult = 'delivered' | 'failed' | 'abandoned'
 export type RetryReason = 'throttled' | 'server_error' | 'timeout' | 'network' | 'credentials' | 'other'
