@@ -14,38 +14,46 @@ import {
 } from './worker-events.js'
 
 export interface TransportStats extends ProducerStats {
-  /** Lines the producer refused (it threw for them); reported as 'drop' with reason 'invalid_record'. */
+  /** Lines the producer refused (it threw for them); reported as 'drop' with reason 'invalid_record', not counted in `dropped`. */
+  invalid: number
+}
+
+/** Lines the producer refused as invalid: its `dropped` counts them, this stream's `invalid` instead. */
+interface InvalidCount {
   invalid: number
 }
 
 /**
- * What the transport itself refused, before the producer could count it: `invalid` lines, and
- * lines that came after the close (reason 'closed', counted in `dropped` as the producer counts
- * its own 'closed' drops).
+ * The producer's internal entry for drops an adapter made itself (kReportDrop in
+ * @logship/producer): it counts them in its `dropped`, emits its `drop` event (which this
+ * transport forwards like any other) and tells its diagnostic log, channel and metrics.
  */
-interface RefusedCounts {
-  invalid: number
-  dropped: number
+const kReportDrop = Symbol.for('logship.producer.reportDrop')
+type DropReporter = Record<typeof kReportDrop, (reason: 'closed' | 'invalid_record', count: number, bytes: number) => void>
+
+function reportDrop (producer: Producer, reason: 'closed' | 'invalid_record', count: number, bytes: number): void {
+  (producer as unknown as DropReporter)[kReportDrop](reason, count, bytes)
 }
 
 /** The stream the factory returns. pino writes NDJSON to it; `end()` delivers and closes. */
 export class LogshipStream extends LineStream {
   readonly #producer: Producer
-  readonly #refused: RefusedCounts
+  readonly #refused: InvalidCount
   readonly #summary: Promise<SummaryPayload>
 
   /** @internal */
-  constructor (producer: Producer, refused: RefusedCounts, summary: Promise<SummaryPayload>, handlers: LineHandlers) {
+  constructor (producer: Producer, refused: InvalidCount, summary: Promise<SummaryPayload>, handlers: LineHandlers) {
     super(handlers)
     this.#producer = producer
     this.#refused = refused
     this.#summary = summary
   }
 
-  /** The producer's counters plus lines refused before they reached it. */
+  /** The producer's counters, with the lines it refused as invalid in `invalid` rather than `dropped`. */
   stats (): TransportStats {
     const stats = this.#producer.stats()
-    return { ...stats, dropped: stats.dropped + this.#refused.dropped, invalid: this.#refused.invalid }
+    const invalid = this.#refused.invalid
+    return { ...stats, dropped: stats.dropped - invalid, invalid }
   }
 
   /**
@@ -76,7 +84,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   const mapLine = createMapper(resolveMapping(split.mapping, await receivePinoConfig()), { reuse: true })
   const { closeTimeoutMs } = split
   if (closeTimeoutMs >= PINO_END_WAIT_MS && inThreadStreamWorker()) warnCloseTimeout(closeTimeoutMs)
-  const refused: RefusedCounts = { invalid: 0, dropped: 0 }
+  const refused: InvalidCount = { invalid: 0 }
   let settle!: (summary: SummaryPayload) => void
   const summary = new Promise<SummaryPayload>((resolve) => { settle = resolve })
 
@@ -90,9 +98,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
     // In-process, a record logged after close(): dropped and told, like a send after close.
     late (chunk) {
       const { count, bytes } = countLines(typeof chunk === 'string' ? chunk : chunk.toString())
-      if (count === 0) return
-      refused.dropped += count
-      emit('drop', { reason: 'closed', count, bytes })
+      if (count > 0) reportDrop(producer, 'closed', count, bytes)
     }
   })
   const emit = createEventSink(stream)
@@ -101,11 +107,10 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
     try {
       producer.send(mapLine(text, start, end, fresh))
     } catch (err) {
-      // Nothing a user logs may kill the worker: count it and tell, then keep draining.
+      // Nothing a user logs may kill the worker: the producer counts the line and tells; draining goes on.
       const closed = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED'
-      if (closed) refused.dropped++
-      else refused.invalid++
-      emit('drop', { reason: closed ? 'closed' : 'invalid_record', count: 1, bytes: Buffer.byteLength(text.slice(start, end)) })
+      if (!closed) refused.invalid++
+      reportDrop(producer, closed ? 'closed' : 'invalid_record', 1, Buffer.byteLength(text.slice(start, end)))
     }
   }
 
@@ -124,7 +129,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       const stats = producer.stats()
       result = {
         ...closed,
-        dropped: closed.dropped + refused.dropped,
+        dropped: closed.dropped - refused.invalid,
         accepted: stats.accepted,
         abandoned: stats.abandoned,
         invalid: refused.invalid,
@@ -135,7 +140,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       result = {
         delivered: stats.delivered,
         failed: stats.failed,
-        dropped: stats.dropped + refused.dropped,
+        dropped: stats.dropped - refused.invalid,
         pending: stats.pending,
         timedOut: false,
         accepted: stats.accepted,

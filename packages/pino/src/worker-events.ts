@@ -49,8 +49,8 @@ export interface RetryPayload {
 }
 
 export interface DropPayload {
-  /** The producer's reasons, plus 'invalid_record' for a line the producer refused. */
-  reason: DropEvent['reason'] | 'invalid_record'
+  /** 'invalid_record' is a line the producer refused; 'closed' includes lines written after the close. */
+  reason: DropEvent['reason']
   count: number
   bytes: number
 }

@@ -6,25 +6,19 @@
 import { createMetricsForwarder, createProducer, type MetricsForwarder } from '@logship/producer'
 import type { CloseSummary, Credentials, Producer, ProducerOptions, ProducerStats } from '@logship/producer'
 import type { MappedRecord } from './mapping.js'
+import { refusalReason, reportDrop } from './report-drop.js'
 import type { EmitEvent, Sink } from './sink.js'
 
 export class InProcessSink implements Sink {
   readonly mode = 'in-process'
   readonly #producer: Producer
   readonly #closeTimeoutMs: number
-  readonly #emit: EmitEvent
   readonly #metrics: MetricsForwarder
   #closing: Promise<CloseSummary> | undefined
-  /**
-   * Records refused here, which the producer never counted (its send() threw: an invalid record,
-   * or a record after close()). Added to its `dropped` in stats() and the close summary.
-   */
-  #dropped = 0
 
   constructor (options: ProducerOptions, closeTimeoutMs: number, emit: EmitEvent) {
     this.#producer = createProducer(options)
     this.#closeTimeoutMs = closeTimeoutMs
-    this.#emit = emit
     for (const name of ['delivered', 'failed', 'retry', 'drop', 'diagnostic'] as const) {
       this.#producer.on(name, (event: unknown) => emit(name, event))
     }
@@ -36,9 +30,9 @@ export class InProcessSink implements Sink {
     try {
       this.#producer.send(record)
     } catch (error) {
-      const closed = this.#closing !== undefined
-      this.#dropped++
-      this.#emit('drop', { reason: closed ? 'closed' : 'invalid_record', count: 1, bytes: 0, error })
+      // send() threw (an invalid record, or a record after close()): the producer counts it and
+      // emits `drop`, with the error, which the constructor's listener re-emits on the transport.
+      reportDrop(this.#producer, refusalReason(error), 1, 0, error as Error)
     }
   }
 
@@ -54,19 +48,17 @@ export class InProcessSink implements Sink {
 
   close (): Promise<CloseSummary> {
     this.#closing ??= this.#producer.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => ({
-      delivered: 0, failed: 0, dropped: 0, pending: 0, timedOut: true
+      delivered: 0, failed: 0, dropped: this.#producer.stats().dropped, pending: 0, timedOut: true
     })).then((summary) => {
       this.#metrics.flush()
       this.#metrics.stop()
-      return { ...summary, dropped: summary.dropped + this.#dropped }
+      return summary
     })
     return this.#closing
   }
 
   stats (): ProducerStats {
-    const stats = this.#producer.stats()
-    stats.dropped += this.#dropped
-    return stats
+    return this.#producer.stats()
   }
 
   setCredentials (credentials: Credentials): void {

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { createMetricsForwarder, createProducer } from '@logship/producer'
 import type { MetricsForwarder, Producer, ProducerStats } from '@logship/producer'
 import type { Contents } from '../mapping.js'
+import { refusalReason, reportDrop } from '../report-drop.js'
 import { decodeBatch } from './encode.js'
 import { STATE_CLOSED, STATS_KEYS, toPlainError, toPlainEvent } from './protocol.js'
 import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
@@ -26,16 +27,8 @@ function markClosed (): void {
   Atomics.notify(state, STATE_CLOSED)
 }
 
-/**
- * Records refused in this thread, which the producer never counted: its send() threw (an invalid
- * record), or they came after the close request. Published and reported as part of `dropped`, as
- * the producer's own drops are.
- */
-let droppedHere = 0
-
 function publishStats (producer: Producer): void {
   const current: ProducerStats = producer.stats()
-  current.dropped += droppedHere
   for (let i = 0; i < STATS_KEYS.length; i++) stats[i] = current[STATS_KEYS[i]]
 }
 
@@ -75,17 +68,15 @@ function start (): void {
     try {
       producer.send({ time, contents })
     } catch (error) {
-      droppedHere++
-      post({ op: 'event', name: 'drop', arg: { reason: 'invalid_record', count: 1, bytes: 0, error: toPlainError(error) } })
+      // The producer counts it and emits `drop` (forwarded above when the transport listens).
+      reportDrop(producer, refusalReason(error), 1, 0, error as Error)
     }
   }
 
   function ingest (items: RecordBatch): void {
     if (closing) {
-      const count = items[0] as number
-      droppedHere += count
-      post({ op: 'event', name: 'drop', arg: { reason: 'closed', count, bytes: 0 } })
-      publishStats(producer)
+      // Records that came after the close request: the producer counts them (published by its `drop` listener).
+      reportDrop(producer, 'closed', items[0] as number, 0)
       return
     }
     decodeBatch(items, shapes, send)
@@ -112,11 +103,11 @@ function start (): void {
             metrics?.flush()
             metrics?.stop()
             markClosed()
-            post({ op: 'closed', id: message.id, summary: { ...summary, dropped: summary.dropped + droppedHere } })
+            post({ op: 'closed', id: message.id, summary })
           },
           () => {
             markClosed()
-            post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: droppedHere, pending: 0, timedOut: true } })
+            post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: producer.stats().dropped, pending: 0, timedOut: true } })
           })
         break
       case 'listen':
