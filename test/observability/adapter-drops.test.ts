@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import winston from 'winston'
-import { CHANNELS, createProducer, type DiagnosticRecord, type DropMessage } from '@logship/producer'
+import { CHANNELS, createProducer, reportAdapterDrop, type AdapterDropReason, type DiagnosticRecord, type DropMessage } from '@logship/producer'
 import { registerMetrics } from '@logship/producer/prometheus'
 import logship from '@logship/pino'
 import { LogshipTransport } from '@logship/winston'
@@ -52,7 +52,7 @@ async function droppedMetric (registry: Registry, producer: string): Promise<num
   return value(await scrape(registry), 'logship_records_total', { producer, result: 'dropped' })
 }
 
-describe('the producer\'s entry for an adapter\'s own drops', () => {
+describe('reportAdapterDrop: the producer\'s entry for an adapter\'s own drops', () => {
   it('counts them in stats() and the close summary and tells the drop event, the diagnostic log, the channel and observers', async () => {
     const registry = new Registry()
     const producer = createProducer(tlsOptions({ url: 'http://127.0.0.1:9' }, { name: 'entry', diagnostics: QUIET }) as any)
@@ -64,7 +64,7 @@ describe('the producer\'s entry for an adapter\'s own drops', () => {
     const channel = dropChannel('entry')
     const error = new Error('refused')
     try {
-      const report = (producer as any)[Symbol.for('logship.producer.reportDrop')].bind(producer)
+      const report = (reason: AdapterDropReason, count: number, bytes: number, e?: Error): void => reportAdapterDrop(producer, reason, count, bytes, e)
       report('invalid_record', 1, 10, error)
       report('closed', 3, 30)
       const summary = await producer.close()

@@ -3,7 +3,7 @@
  * stream end → a bounded close. Used unchanged as a pino.transport worker target and in-process.
  */
 import { writeSync } from 'node:fs'
-import { createMetricsForwarder, createProducer, type Producer, type ProducerStats } from '@logship/producer'
+import { createMetricsForwarder, createProducer, reportAdapterDrop, type Producer, type ProducerStats } from '@logship/producer'
 import { LineStream, type LineHandlers } from './line-reader.js'
 import { createMapper } from './mapping.js'
 import { DEFAULTS, PINO_END_WAIT_MS, resolveMapping, splitOptions, type LogshipPinoOptions } from './options.js'
@@ -21,18 +21,6 @@ export interface TransportStats extends ProducerStats {
 /** Lines the producer refused as invalid: its `dropped` counts them, this stream's `invalid` instead. */
 interface InvalidCount {
   invalid: number
-}
-
-/**
- * The producer's internal entry for drops an adapter made itself (kReportDrop in
- * @logship/producer): it counts them in its `dropped`, emits its `drop` event (which this
- * transport forwards like any other) and tells its diagnostic log, channel and metrics.
- */
-const kReportDrop = Symbol.for('logship.producer.reportDrop')
-type DropReporter = Record<typeof kReportDrop, (reason: 'closed' | 'invalid_record', count: number, bytes: number) => void>
-
-function reportDrop (producer: Producer, reason: 'closed' | 'invalid_record', count: number, bytes: number): void {
-  (producer as unknown as DropReporter)[kReportDrop](reason, count, bytes)
 }
 
 /** The stream the factory returns. pino writes NDJSON to it; `end()` delivers and closes. */
@@ -98,7 +86,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
     // In-process, a record logged after close(): dropped and told, like a send after close.
     late (chunk) {
       const { count, bytes } = countLines(typeof chunk === 'string' ? chunk : chunk.toString())
-      if (count > 0) reportDrop(producer, 'closed', count, bytes)
+      if (count > 0) reportAdapterDrop(producer, 'closed', count, bytes)
     }
   })
   const emit = createEventSink(stream)
@@ -110,7 +98,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       // Nothing a user logs may kill the worker: the producer counts the line and tells; draining goes on.
       const closed = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED'
       if (!closed) refused.invalid++
-      reportDrop(producer, closed ? 'closed' : 'invalid_record', 1, Buffer.byteLength(text.slice(start, end)))
+      reportAdapterDrop(producer, closed ? 'closed' : 'invalid_record', 1, Buffer.byteLength(text.slice(start, end)))
     }
   }
 

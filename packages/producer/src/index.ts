@@ -10,8 +10,8 @@ export type { MapContentsOptions } from './contents.js'
 export { pipeDiagnostics } from './observability/diagnostics.js'
 export { CHANNELS } from './observability/channels.js'
 export type { BatchSealedMessage, DropMessage, RequestMessage } from './observability/channels.js'
-export { createMetricsForwarder } from './observability/observer.js'
-export type { MetricOp, MetricsForwarder, MetricsMessage, RetryReason, SettleResult } from './observability/observer.js'
+export { createMetricsForwarder, reportAdapterDrop } from './observability/observer.js'
+export type { AdapterDropReason, MetricOp, MetricsForwarder, MetricsMessage, RetryReason, SettleResult } from './observability/observer.js'
 export {
   LogshipError,
   InvalidOptionError,

@@ -3,10 +3,10 @@
  * natural exit (the producer's own beforeExit flush) deliver; `process.exit()` and an uncaught
  * exception cannot be waited for, so what is still buffered then is lost.
  */
-import { createMetricsForwarder, createProducer, type MetricsForwarder } from '@logship/producer'
+import { createMetricsForwarder, createProducer, reportAdapterDrop, type MetricsForwarder } from '@logship/producer'
 import type { CloseSummary, Credentials, Producer, ProducerOptions, ProducerStats } from '@logship/producer'
 import type { MappedRecord } from './mapping.js'
-import { refusalReason, reportDrop } from './report-drop.js'
+import { refusalReason } from './refusal-reason.js'
 import type { EmitEvent, Sink } from './sink.js'
 
 export class InProcessSink implements Sink {
@@ -32,7 +32,7 @@ export class InProcessSink implements Sink {
     } catch (error) {
       // send() threw (an invalid record, or a record after close()): the producer counts it and
       // emits `drop`, with the error, which the constructor's listener re-emits on the transport.
-      reportDrop(this.#producer, refusalReason(error), 1, 0, error as Error)
+      reportAdapterDrop(this.#producer, refusalReason(error), 1, 0, error as Error)
     }
   }
 

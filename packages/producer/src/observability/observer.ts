@@ -12,13 +12,23 @@ import type { DestinationInfo, DropReason, ProducerStats, ServiceName } from '..
 export const kObserve = Symbol.for('logship.producer.observe')
 /** Key of the engine's identity getter. */
 export const kIdentity = Symbol.for('logship.producer.identity')
-/**
- * Key of the engine method through which an adapter reports records it dropped itself (the
- * producer refused them, or they came after the close): `(reason, count, bytes, error?)`. The
- * engine counts them and tells everyone who watches its own drops. Not part of the public API;
- * the adapters reach it through Symbol.for, so they need no export.
- */
+/** Key of the engine method behind reportAdapterDrop(). */
 export const kReportDrop = Symbol.for('logship.producer.reportDrop')
+
+type DropReporter = Record<typeof kReportDrop, (reason: AdapterDropReason, count: number, bytes: number, error?: Error) => void>
+
+/** What an adapter drops itself: a record the producer refused, or records given to it after its close. */
+export type AdapterDropReason = 'closed' | 'invalid_record'
+
+/**
+ * For the pino and winston adapters: records they dropped themselves. The producer counts them in
+ * its `dropped` (so in stats() and its close summary), emits its `drop` event (with `error`, why a
+ * record was refused, when given) and tells its diagnostic log, the `logship:drop` channel and
+ * metrics observers, as for its own drops.
+ */
+export function reportAdapterDrop (producer: object, reason: AdapterDropReason, count: number, bytes: number, error?: Error): void {
+  (producer as DropReporter)[kReportDrop](reason, count, bytes, error)
+}
 
 export type SettleResult = 'delivered' | 'failed' | 'abandoned'
 export type RetryReason = 'throttled' | 'server_error' | 'timeout' | 'network' | 'credentials' | 'other'

@@ -5,10 +5,10 @@
  * synchronously in its exit path.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { createMetricsForwarder, createProducer } from '@logship/producer'
+import { createMetricsForwarder, createProducer, reportAdapterDrop } from '@logship/producer'
 import type { MetricsForwarder, Producer, ProducerStats } from '@logship/producer'
 import type { Contents } from '../mapping.js'
-import { refusalReason, reportDrop } from '../report-drop.js'
+import { refusalReason } from '../refusal-reason.js'
 import { decodeBatch } from './encode.js'
 import { STATE_CLOSED, STATS_KEYS, toPlainError, toPlainEvent } from './protocol.js'
 import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
@@ -69,14 +69,14 @@ function start (): void {
       producer.send({ time, contents })
     } catch (error) {
       // The producer counts it and emits `drop` (forwarded above when the transport listens).
-      reportDrop(producer, refusalReason(error), 1, 0, error as Error)
+      reportAdapterDrop(producer, refusalReason(error), 1, 0, error as Error)
     }
   }
 
   function ingest (items: RecordBatch): void {
     if (closing) {
       // Records that came after the close request: the producer counts them (published by its `drop` listener).
-      reportDrop(producer, 'closed', items[0] as number, 0)
+      reportAdapterDrop(producer, 'closed', items[0] as number, 0)
       return
     }
     decodeBatch(items, shapes, send)
