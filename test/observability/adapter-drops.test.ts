@@ -115,6 +115,10 @@ describe('pino', () => {
       assert.equal(stream.stats().dropped, 2)
       assert.equal(stream.stats().invalid, 1)
       assert.deepEqual(diagnosedDrops(records), { invalid_record: 1, closed: 2 })
+      // The first drop's line says why the producer refused the record.
+      const first = records.find((r) => r.event === 'drop')!
+      assert.match(String(first.error), /^invalid record: time must be before 2106/)
+      assert.match(first.msg, /^dropped 1 record: the producer refused the record as invalid \(invalid record: time must be before 2106/)
       assert.deepEqual(channel.messages, [['invalid_record', 1], ['closed', 1], ['closed', 1]])
     } finally {
       channel.stop()

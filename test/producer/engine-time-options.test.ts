@@ -131,6 +131,8 @@ test('credentials with whitespace, a line break or non-ASCII are rejected at con
       assert.equal(error.code, 'LOGSHIP_INVALID_OPTION')
       assert.equal(error.option, option)
       assert.ok(!error.message.includes(value), error.message)
+      // Said in full, as a description rather than a quoted value.
+      assert.match(error.message, new RegExp(`^invalid option ${option}: a value that holds (whitespace or a line break \\(a trailing newline from a file or an env file\\?\\)|a character outside visible ASCII); expected visible ASCII characters only$`))
       return true
     })
   }

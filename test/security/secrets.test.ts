@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
 import { createProducer, type Credentials, type ProducerOptions, type Result } from '@logship/producer'
+import { classifyResponse } from '../../packages/producer/src/services/classify.js'
 import { startEmulator, type Emulator } from '../emulator/index.js'
 import { closedPort, options, record, SERVICES, sleep, type Service } from '../reliability/helpers.js'
 
@@ -236,4 +237,37 @@ it('nothing in this process\'s stdout, stderr or process warnings', () => {
   assertClean('stdout')
   assertClean('stderr')
   assertClean('warning')
+})
+
+describe('secrets are scrubbed before a text is cut', () => {
+  // A secret straddling the cut would keep its first characters if the text were cut first.
+  it('a non-JSON error body echoing the token across its 500-character cut', () => {
+    for (const service of SERVICES) {
+      const outcome = classifyResponse(service, { status: 400, headers: {}, body: 'E'.repeat(495) + TOKEN }, SENTINELS)
+      collect(`cut/${service}`, outcome)
+      assert.match(outcome.errorMessage, /^non-JSON error body: E{495}\[reda$/)
+      assert.ok(!outcome.errorMessage.includes(TOKEN.slice(0, 4)), outcome.errorMessage.slice(-30))
+    }
+    assertClean('cut/')
+  })
+
+  it('a credentials provider whose error quotes a secret across its 300-character cut', async (t) => {
+    let calls = 0
+    const provider = (): Credentials => {
+      if (calls++ === 0) return { ...CREDS, expiresAt: Date.now() + 200 }
+      // "Error: " and 285 characters, then the secret: a cut at 300 would keep "SECRET-S".
+      throw new Error('x'.repeat(285) + SECRET)
+    }
+    const producer = createProducer(opts('tls', ok.url, { accessKeyId: provider, accessKeySecret: undefined, securityToken: undefined }))
+    producer.send(record('p0', 10))
+    await producer.flush()
+    await sleep(250)
+    let failed: Result | undefined
+    producer.send(record('p1', 10), { callback: (r) => { failed = r } })
+    await producer.close()
+    t.diagnostic(`${failed?.errorCode}: …${failed?.errorMessage.slice(-40)}`)
+    assert.equal(failed?.errorCode, 'LOGSHIP_CREDENTIALS_ERROR')
+    assert.match(failed!.errorMessage, /x{285}\[redac/)
+    assert.ok(!failed!.errorMessage.includes(SECRET.slice(0, 4)), failed!.errorMessage.slice(-40))
+  })
 })

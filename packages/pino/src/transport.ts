@@ -98,7 +98,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       // Nothing a user logs may kill the worker: the producer counts the line and tells; draining goes on.
       const closed = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED'
       if (!closed) refused.invalid++
-      reportAdapterDrop(producer, closed ? 'closed' : 'invalid_record', 1, Buffer.byteLength(text.slice(start, end)))
+      reportAdapterDrop(producer, closed ? 'closed' : 'invalid_record', 1, Buffer.byteLength(text.slice(start, end)), err as Error)
     }
   }
 

@@ -423,7 +423,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       if (error !== undefined) event.error = error
       this.emitSafe('drop', event)
     }
-    this.hooks.dropped(reason, count, bytes)
+    this.hooks.dropped(reason, count, bytes, error?.message)
   }
 
   private onRetry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void {

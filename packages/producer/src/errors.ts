@@ -115,7 +115,19 @@ export class DestroyedError extends LogshipError {
   }
 }
 
+/**
+ * What an InvalidOptionError says in place of the value, when the value must not be quoted (a
+ * secret, a URL with user info) or cannot be (a non-string token, a malformed certificate).
+ */
+export class ValueDescription {
+  readonly text: string
+  constructor (text: string) {
+    this.text = text
+  }
+}
+
 function describeValue (value: unknown): string {
+  if (value instanceof ValueDescription) return value.text
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value)
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value == null) return String(value)
   if (Array.isArray(value)) return 'an array'

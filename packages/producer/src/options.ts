@@ -3,7 +3,7 @@
  * and what is allowed. Validation happens once, in createProducer.
  */
 import { networkInterfaces, hostname } from 'node:os'
-import { InvalidOptionError } from './errors.js'
+import { InvalidOptionError, ValueDescription } from './errors.js'
 import { credentialTextProblem } from './services/credentials.js'
 import { lz4WorstCase } from './wire/lz4.js'
 import type {
@@ -224,7 +224,7 @@ function parseEndpoint (value: unknown, envName: string): URL {
     throw new InvalidOptionError('endpoint', value, 'a URL such as https://tls-cn-beijing.volces.com')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidOptionError('endpoint', value, 'an http:// or https:// URL')
-  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', '(a URL with user info)', 'a URL without user:password')
+  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', new ValueDescription('a URL with user info'), 'a URL without user:password')
   return url
 }
 
@@ -241,11 +241,11 @@ function resolveCredentials (options: ProducerOptions, env: NodeJS.ProcessEnv, n
     throw new InvalidOptionError('accessKeySecret', accessKeySecret === undefined ? undefined : '(not a non-empty string)', `the access key secret (or env ${names.accessKeySecret})`)
   }
   if (securityToken !== undefined && typeof securityToken !== 'string') {
-    throw new InvalidOptionError('securityToken', '(not a string)', 'an STS session token string')
+    throw new InvalidOptionError('securityToken', new ValueDescription('not a string'), 'an STS session token string')
   }
   // None of the three is quoted back: a secret never appears in an error.
   const bad = credentialTextProblem({ accessKeyId, accessKeySecret, securityToken })
-  if (bad !== undefined) throw new InvalidOptionError(bad.field, `(a value that ${bad.problem})`, 'visible ASCII characters only')
+  if (bad !== undefined) throw new InvalidOptionError(bad.field, new ValueDescription(`a value that ${bad.problem}`), 'visible ASCII characters only')
   return securityToken ? { accessKeyId, accessKeySecret, securityToken } : { accessKeyId, accessKeySecret }
 }
 
@@ -308,7 +308,7 @@ function resolveCa (value: unknown): ReadonlyArray<string | Buffer> | undefined 
   return list.map((item) => {
     if (typeof item === 'string' || Buffer.isBuffer(item)) return item
     if (item instanceof Uint8Array) return Buffer.from(item.buffer, item.byteOffset, item.byteLength)
-    throw new InvalidOptionError('ca', '(not PEM)', 'a PEM string or Buffer, or an array of them')
+    throw new InvalidOptionError('ca', new ValueDescription('not PEM'), 'a PEM string or Buffer, or an array of them')
   })
 }
 

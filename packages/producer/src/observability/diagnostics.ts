@@ -21,7 +21,7 @@ const DROP_WHY: Record<string, string> = {
   buffer_full: 'the buffer (totalSizeInBytes) is full',
   record_too_large: 'the record alone is larger than totalSizeInBytes',
   closed: 'the producer is closed',
-  invalid_record: 'the producer refused the record as invalid (InvalidRecordError)'
+  invalid_record: 'the producer refused the record as invalid'
 }
 
 export class Diagnostics {
@@ -67,7 +67,8 @@ export class Diagnostics {
     if (this.errorOn) this.write('error', event, msg, fields)
   }
 
-  drop (reason: DropReason, count: number, bytes: number): void {
+  /** `detail`: why the record was refused, when an error says (the first drop of a window shows it). */
+  drop (reason: DropReason, count: number, bytes: number, detail?: string): void {
     if (!this.warnOn) return
     if (this.dropCounts === undefined) {
       this.dropCounts = {}
@@ -75,7 +76,8 @@ export class Diagnostics {
       this.dropTimer = setTimeout(() => this.summarizeDrops(), DROP_WINDOW_MS)
       this.dropTimer.unref()
       this.write('warn', 'drop', `dropped ${count} record${count === 1 ? '' : 's'}: ${DROP_WHY[reason] ?? reason}` +
-        ` (further drops are summed up every ${DROP_WINDOW_MS / 1000} s)`, { reason, count, bytes })
+        `${detail === undefined ? '' : ` (${detail})`} (further drops are summed up every ${DROP_WINDOW_MS / 1000} s)`,
+        detail === undefined ? { reason, count, bytes } : { reason, count, bytes, error: detail })
       return
     }
     this.dropCounts[reason] = (this.dropCounts[reason] ?? 0) + count

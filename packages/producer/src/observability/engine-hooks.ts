@@ -108,13 +108,13 @@ export class EngineHooks {
     })
   }
 
-  dropped (reason: DropReason, count: number, bytes: number): void {
+  dropped (reason: DropReason, count: number, bytes: number, detail?: string): void {
     const observers = this.observers
     for (let i = 0; i < observers.length; i++) observers[i].dropped(reason, count, bytes)
     if (dropChannel.hasSubscribers) {
       dropChannel.publish({ producer: this.name, service: this.service, reason, count, bytes } satisfies DropMessage)
     }
-    this.diag.drop(reason, count, bytes)
+    this.diag.drop(reason, count, bytes, detail)
   }
 
   /** A batch is done. Final failures are always logged (at error); the rest only when observed. */

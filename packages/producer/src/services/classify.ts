@@ -84,8 +84,10 @@ export function isRetriableStatus (service: ServiceName, status: number, code: s
 export function classifyResponse (service: ServiceName, response: HttpResponse, secrets: readonly string[]): AttemptOutcome & { ok: false } {
   const { status } = response
   const requestId = header(response.headers, REQUEST_ID_HEADER[service])
-  const parsed = parseErrorBody(response.body)
-  const code = parsed.code
+  // Secrets are scrubbed from the whole body before anything is cut from it (a secret straddling the
+  // cut would escape a later scrub), and again after parsing, in case JSON escapes hid one.
+  const parsed = parseErrorBody(redact(response.body, secrets))
+  const code = redact(parsed.code, secrets)
   let message = redact(parsed.message, secrets)
   const auth = isAuthFailure(service, status, code)
   const retriable = !auth && isRetriableStatus(service, status, code)

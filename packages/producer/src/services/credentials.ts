@@ -85,7 +85,7 @@ export class CredentialsSource {
       try {
         result = await provider()
       } catch (error) {
-        return this.fallback(force, `the credentials provider failed: ${redact(describe(error), this.secrets())}`)
+        return this.fallback(force, `the credentials provider failed: ${describe(error, this.secrets())}`)
       }
       try {
         this.set(result)
@@ -167,9 +167,10 @@ function sameCredentials (a: CurrentCredentials, b: CurrentCredentials): boolean
   return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken
 }
 
-function describe (error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300)
-  return typeof error === 'string' ? error.slice(0, 300) : typeof error
+/** The provider's error, cut to 300 characters after the secrets are scrubbed (one straddling the cut would escape). */
+function describe (error: unknown, secrets: readonly string[]): string {
+  if (error instanceof Error) return redact(`${error.name}: ${error.message}`, secrets).slice(0, 300)
+  return typeof error === 'string' ? redact(error, secrets).slice(0, 300) : typeof error
 }
 
 /** Replaces every occurrence of a secret (only those long enough to be one) with [redacted]. */
