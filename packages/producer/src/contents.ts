@@ -170,6 +170,22 @@ function pushMember (parts: string[], key: string, item: unknown, ancestors: obj
 }
 
 /**
+ * Whether a for…in over `o` would visit keys that are not its own: any enumerable key up its
+ * prototype chain (a polluted Object.prototype, an enumerable member of a class's prototype).
+ * Only own enumerable keys are sent, everywhere: the encoder and the adapters check this once per
+ * record and keep their for…in fast path when it is false, else read own keys only. In instructions
+ * per record the check adds 1–3 % (the encoder, winston's mapInfo and shape form), where Object.hasOwn
+ * on every key or Object.keys instead of for…in added 9–51 %.
+ */
+export function inheritsEnumerableKeys (o: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(o)
+  if (proto === null) return false
+  // Walks the whole chain (Object.prototype included), and costs little when there is nothing to visit.
+  for (const _ in proto as object) return true
+  return false
+}
+
+/**
  * Maps a record's contents to key/value string pairs, in the input's order. Throws
  * InvalidRecordError only when `input` itself is not an object or array of pairs.
  */

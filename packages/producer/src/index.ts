@@ -5,6 +5,8 @@ export { DEFAULTS } from './options.js'
 // The value-to-string rules shared by the adapters.
 export { contentToString, mapContents } from './contents.js'
 export type { MapContentsOptions } from './contents.js'
+// Which keys the adapters send: own enumerable ones only, as the encoder (internal, not in the README).
+export { inheritsEnumerableKeys } from './contents.js'
 // Observability: the diagnostic log's helper for worker modes, tracing channel names, and the
 // metrics messages workers post (registerMetrics lives in '@logship/producer/prometheus').
 export { pipeDiagnostics } from './observability/diagnostics.js'

@@ -13,7 +13,7 @@
  *
  * Strings are UTF-8 via Buffer.write, so a lone surrogate becomes U+FFFD (EF BF BD), as with TextEncoder.
  */
-import { contentToString, mapContents } from '../contents.js'
+import { contentToString, inheritsEnumerableKeys, mapContents } from '../contents.js'
 import type { ContentsInput } from '../types.js'
 import type { TimeParts } from '../transport.js'
 
@@ -123,15 +123,6 @@ function timeFieldsSize (flavor: Flavor, seconds: number, ns: number): number {
   else if (seconds > 0) size += 1 + varintSize(seconds)
   else if (seconds < 0) size += 11
   return size
-}
-
-/** Whether a for…in over `o` would visit keys that are not its own: any enumerable key up its prototype chain. */
-function inheritsEnumerableKeys (o: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(o)
-  if (proto === null) return false
-  // Walks the whole chain (Object.prototype included), and costs little when there is nothing to visit.
-  for (const _ in proto as object) return true
-  return false
 }
 
 const MARKER_PREFIX = '…[truncated '
