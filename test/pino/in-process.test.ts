@@ -46,6 +46,34 @@ describe('in-process transport', () => {
     await close(stream)
   })
 
+  it('sends only own keys with Object.prototype polluted: scanned lines, parsed lines and both error expansions', async () => {
+    const options = tlsOptions(emu)
+    const stream = await logship(options as any)
+    const logger = pino(stream)
+    const proto = Object.prototype as Record<string, unknown>
+    proto.polluted = 'x'
+    try {
+      // In-process, pino writes each line to the stream and it is mapped before write() returns,
+      // so the pollution need not outlive these calls (nor reach delivery or the emulator).
+      logger.info({ a: 1 }, 'scanned')
+      logger.error({ err: Object.assign(new Error('boom'), { code: 'E1' }) }, 'scanned error')
+      // A key with an escape is left to JSON.parse: the general path, and its error expansion.
+      logger.error({ 'we"ird': 1, err: new Error('boom') }, 'parsed error')
+    } finally {
+      delete proto.polluted
+    }
+    const logs = await waitForLogs(emu, { topicId: options.topicId }, 3)
+    // Every own key, and nothing more (no `polluted`, no `err.polluted`), on every path.
+    const keys = Object.fromEntries(logs.map((l) => [fields(l).msg, Object.keys(fields(l)).sort()]))
+    const base = ['hostname', 'level', 'msg', 'pid']
+    assert.deepEqual(keys, {
+      scanned: [...base, 'a'].sort(),
+      'scanned error': [...base, 'err.code', 'err.message', 'err.stack', 'err.type'].sort(),
+      'parsed error': [...base, 'err.message', 'err.stack', 'err.type', 'we"ird'].sort()
+    })
+    await close(stream)
+  })
+
   it('logger.flush(cb) calls back after delivery; stream.flush() resolves after delivery', async () => {
     const options = tlsOptions(emu, { lingerMs: 60_000 })
     const stream = await logship(options as any)

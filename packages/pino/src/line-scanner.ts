@@ -10,6 +10,7 @@
  * else returns undefined and the caller takes the general JSON.parse path, so the scanner never
  * has to be a complete JSON parser; what it accepts, JSON.parse would accept the same way.
  */
+import { inheritsEnumerableKeys } from '@logship/producer'
 import { parseTime, type ParsedTime } from './time.js'
 import type { MappedRecord, MappingSettings, Pairs } from './mapping.js'
 
@@ -175,7 +176,9 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
         i = end + 1
         if ((role & ERROR) !== 0 && c === OPEN_BRACE) {
           const err = JSON.parse(text) as Record<string, unknown>
-          for (const name in err) count = put(contents, count, errorPrefix + name, err[name])
+          // Own keys only (see mapping.ts): a polluted Object.prototype's keys are not the error's.
+          const inherited = inheritsEnumerableKeys(err)
+          for (const name in err) if (!inherited || Object.hasOwn(err, name)) count = put(contents, count, errorPrefix + name, err[name])
           // The expanded keys were not checked against later ones.
           distinct = false
           value = undefined

@@ -5,7 +5,7 @@
  * other JSON object takes JSON.parse, and its values go to the producer as parsed for the shared
  * rules to stringify (nested objects as compact JSON).
  */
-import { mapContents } from '@logship/producer'
+import { inheritsEnumerableKeys, mapContents } from '@logship/producer'
 import { createScanner, type LineScanner } from './line-scanner.js'
 import { parseTime, type ParsedTime } from './time.js'
 
@@ -60,7 +60,11 @@ export function createMapper (settings: MappingSettings, { fastPath = true, reus
   function mapObject (obj: Record<string, unknown>): MappedRecord {
     const contents: Pairs = []
     let time: ParsedTime | undefined
+    // Only own keys are sent, as by the encoder: for…in would also visit the keys of a polluted
+    // Object.prototype, which JSON.parse's objects inherit from. One check per line, not per key.
+    const inherited = inheritsEnumerableKeys(obj)
     for (const key in obj) {
+      if (inherited && !Object.hasOwn(obj, key)) continue
       const value = obj[key]
       if (key === levelKey) {
         contents.push([key, typeof value === 'number' ? (labels[value] ?? String(value)) : value])
@@ -70,7 +74,8 @@ export function createMapper (settings: MappingSettings, { fastPath = true, reus
         if (time === undefined) contents.push([key, value])
       } else if (key === errorKey && value !== null && typeof value === 'object' && !Array.isArray(value)) {
         const err = value as Record<string, unknown>
-        for (const k in err) contents.push([errorPrefix + k, err[k]])
+        const inheritedByErr = inheritsEnumerableKeys(err)
+        for (const k in err) if (!inheritedByErr || Object.hasOwn(err, k)) contents.push([errorPrefix + k, err[k]])
       } else {
         contents.push([key, value])
       }
