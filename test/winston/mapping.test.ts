@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import winston from 'winston'
 import { LogshipTransport, mapInfo } from '@logship/winston'
 import type { MappedRecord } from '@logship/winston'
-import { logsOf, startEmulator, tlsOptions } from './helpers.js'
+import { logsOf, startEmulator, tlsOptions, waitFor } from './helpers.js'
 import type { Emulator } from './helpers.js'
 
 const { format } = winston
@@ -244,6 +244,31 @@ for (const worker of [true, false]) {
       const exact = byMessage.get('exact')!
       assert.equal(exact.log.time, 1704164645123)
       assert.equal(exact.log.timeNs, 456000, 'the sub-ms digits reach the wire')
+    })
+
+    test('only own keys are sent with Object.prototype polluted', async () => {
+      const options = tlsOptions(emulator, { lingerMs: 60_000 })
+      const transport = new LogshipTransport({ ...options, worker } as never)
+      const logger = winston.createLogger({ defaultMeta: { service: 'checkout' }, transports: [transport] })
+      let logged = 0
+      transport.on('logged', () => { logged++ })
+      const proto = Object.prototype as Record<string, unknown>
+      proto.polluted = 'x'
+      try {
+        // String fields only (in worker mode the shape form), then a number (mapInfo in both modes).
+        logger.info('strings', { orderId: 'o-17', user: 'ann' })
+        logger.info('mixed', { orderId: 'o-18', count: 3 })
+        // winston hands infos to the transport asynchronously: keep the pollution until log() ran.
+        await waitFor(() => logged === 2, 10_000, 'log() of both records')
+      } finally {
+        delete proto.polluted
+      }
+      await new Promise<void>((resolve) => { logger.on('finish', resolve); logger.end() })
+      const byMessage = Object.fromEntries(logsOf(emulator, options.topicId).map((entry) => [entry.fields.message, entry.fields]))
+      assert.deepEqual(byMessage, {
+        strings: { level: 'info', message: 'strings', service: 'checkout', orderId: 'o-17', user: 'ann' },
+        mixed: { level: 'info', message: 'mixed', service: 'checkout', orderId: 'o-18', count: '3' }
+      })
     })
   })
 }

@@ -10,6 +10,7 @@
  *   as with `logger.error(err)`) gives `message` = the error's message and the whole error
  *   (name, message, stack, own props, cause) as JSON under `error`.
  * - meta, `defaultMeta` and child-logger fields are plain keys of the info: each becomes a field.
+ *   Only the info's own enumerable keys are fields, never inherited ones.
  * - `timestamp` (set by a format): an ISO/RFC 3339 string (sub-ms digits kept), a Date, or a number
  *   (epoch ms; below 1e11 taken as epoch seconds) becomes the record time and is not repeated as a
  *   field. A timestamp that cannot be parsed stays a field and the time of log() is used.
@@ -20,7 +21,7 @@
  *   under `error`; other arguments were consumed by the interpolation and are not repeated.
  * - winston's symbols (`level`, `message`, `splat`) are never fields.
  */
-import { contentToString, mapContents } from '@logship/producer'
+import { contentToString, inheritsEnumerableKeys, mapContents } from '@logship/producer'
 
 export const LEVEL = Symbol.for('level')
 export const SPLAT = Symbol.for('splat')
@@ -65,8 +66,14 @@ export function mapInfo (info: Record<string | symbol, unknown>, now: number, op
     contents.message = safeString(message, 'message')
   } else if (message !== undefined) put(contents, 'message', message, flatten)
 
+  // Only own keys are sent, as by the encoder: for…in would also visit inherited enumerable keys
+  // (a polluted Object.prototype). Checked once per record (+2 % instructions per standard record),
+  // and Object.hasOwn is paid only when something is inherited: on every key it cost +46 %, and
+  // Object.keys instead of for…in +51 %.
+  const inherited = inheritsEnumerableKeys(info)
   for (const key in info) {
     if (key === 'level' || key === 'message') continue
+    if (inherited && !Object.hasOwn(info, key)) continue
     const value = info[key]
     if (typeof value === 'string') {
       if (key === 'timestamp') {

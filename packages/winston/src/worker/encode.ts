@@ -10,12 +10,13 @@
  * would have.
  *
  * The shortcut is taken only where its result is provably the same as mapInfo's: every field value
- * a string, the level and message strings, the info not an Error, and splat arguments that add
- * nothing (no printf tokens left in the message, no Error argument, every key of an object
- * argument already a field, none of them `timestamp`). Anything else, and anything that throws
- * while being read, returns false and goes through mapInfo on this thread (see protocol.ts for the
- * batch layout).
+ * a string, the level and message strings, the info not an Error and without inherited enumerable
+ * keys, and splat arguments that add nothing (no printf tokens left in the message, no Error
+ * argument, every key of an object argument already a field, none of them `timestamp`). Anything
+ * else, and anything that throws while being read, returns false and goes through mapInfo on this
+ * thread (see protocol.ts for the batch layout).
  */
+import { inheritsEnumerableKeys } from '@logship/producer'
 import { FORMAT_TOKEN, LEVEL, parseTimestamp, set, SPLAT } from '../mapping.js'
 import type { Contents } from '../mapping.js'
 import { MAPPED } from './protocol.js'
@@ -58,6 +59,9 @@ export class ShapeEncoder {
       const level = info[LEVEL]
       const message = info.message
       if (typeof level !== 'string' || typeof message !== 'string' || info instanceof Error) return false
+      // for…in below would also visit inherited enumerable keys (a polluted Object.prototype):
+      // such a record goes through mapInfo, which sends own keys only. One check per record.
+      if (inheritsEnumerableKeys(info)) return false
       batch.push(0, now, level, message)
       const keys = this.#keys
       let node = this.#root
@@ -122,9 +126,10 @@ function splatAddsNothing (args: unknown[], message: string, keys: string[], n: 
     if (arg instanceof Error) return false
     if (Array.isArray(arg) || arg instanceof Date) continue
     if (n > MAX_SPLAT_SCAN) return false
-    // for…in visits every own enumerable key (and inherited ones: if such a key is no field, the
-    // answer is false and mapInfo decides, which is still exact). Keys usually come in the
-    // record's order: a cursor makes the scan one comparison per key.
+    // for…in visits every own enumerable key, and inherited ones, which mapInfo never adds: one
+    // that is a field changes nothing, one that is not makes the answer false and mapInfo decides,
+    // so the answer stays exact. Keys usually come in the record's order: a cursor makes the scan
+    // one comparison per key.
     let cursor = 0
     for (const key in arg) {
       if (key === 'level' || key === 'message') continue
