@@ -1,5 +1,7 @@
 /** Unit tests of the pure parts: time parsing, line mapping, options, line splitting, CLI flags. */
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { parseTime } from '../../packages/pino/src/time.js'
 import { mapContents } from '@logship/producer'
@@ -237,9 +239,27 @@ describe('CLI flags', () => {
     })
     assert.equal(c.tee, true)
   })
+  it('sets the producer\'s name, diagnostics level and CA through flags of their own', () => {
+    const pem = fileURLToPath(new URL('../fixtures/wire-selfsigned-cert.pem', import.meta.url))
+    const c = parseCli(['--service', 'tls', '--name', 'shipper', '--diagnostics-level', 'off', '--ca-file', pem], {})
+    assert.deepEqual({ ...c.options, ca: undefined }, { service: 'tls', name: 'shipper', diagnostics: { level: 'off' }, ca: undefined })
+    assert.deepEqual(c.options.ca, readFileSync(pem))
+    assert.deepEqual(parseCli([], { LOGSHIP_DIAGNOSTICS_LEVEL: 'error' }).options, { diagnostics: { level: 'error' } })
+    assert.throws(() => parseCli(['--diagnostics-level', 'loud'], {}), /invalid option diagnosticsLevel: "loud"; expected debug, info, warn, error, off/)
+    assert.throws(() => parseCli(['--ca-file', pem + '.missing'], {}), /invalid option caFile: .*expected a readable file \(ENOENT\)/)
+  })
   it('rejects unknown flags and bad values', () => {
     assert.throws(() => parseCli(['--nope'], {}), /invalid option arguments/)
     assert.throws(() => parseCli(['--linger-ms', 'soon'], {}), /invalid option lingerMs: "soon"/)
     assert.throws(() => parseCli(['--tag', 'novalue'], {}), /invalid option tag/)
+    // Text Number() would take: blank (0), hex, exponents.
+    for (const raw of [' ', '0x10', '1e3', '12.5']) assert.throws(() => parseCli(['--linger-ms', raw], {}), /invalid option lingerMs: .*expected an integer/)
+    for (const raw of ['audit=', 'audit=35=1', '=35', 'audit', 'audit=3.5']) {
+      assert.throws(() => parseCli(['--custom-levels', raw], {}), /invalid option customLevels: .*expected label=number pairs/, raw)
+    }
+    for (const raw of ['40', '4000', '404.0', 'x']) assert.throws(() => parseCli(['--no-retry-status-codes', raw], {}), /expected comma-separated HTTP status codes/, raw)
+    // A bad value from the environment names its variable.
+    assert.throws(() => parseCli([], { LOGSHIP_LINGER_MS: 'soon' }), /invalid option lingerMs \(from LOGSHIP_LINGER_MS\): "soon"/)
+    assert.deepEqual(parseCli(['--linger-ms', ' 250 ', '--custom-levels', ' audit = 35 ,notice=-1'], {}).options, { lingerMs: 250, customLevels: { audit: 35, notice: -1 } })
   })
 })

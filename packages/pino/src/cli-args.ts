@@ -1,15 +1,16 @@
 /**
  * `logship-pino` flags and env vars → transport options. Every option is a kebab-case flag
- * (`--topic-id`) and an env var `LOGSHIP_<SNAKE_CASE>` (`LOGSHIP_TOPIC_ID`); a flag wins over the
- * env var. Credentials also fall back to the services' own env vars (VOLCENGINE_*,
+ * (`--topic-id`) and an env var `LOGSHIP_<SNAKE_CASE>` (`LOGSHIP_TOPIC_ID`), but for the few in
+ * OPTION_OF; a flag wins over the env var. Credentials also fall back to the services' own env vars (VOLCENGINE_*,
  * ALIBABA_CLOUD_*), which the producer reads; prefer env vars to flags for secrets, since
  * flags show in `ps`.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '@logship/producer'
 import type { LogshipPinoOptions } from './options.js'
 
-type Kind = 'string' | 'integer' | 'codes' | 'boolean' | 'levels'
+type Kind = 'string' | 'integer' | 'codes' | 'boolean' | 'levels' | 'diagnostics' | 'file'
 
 const OPTIONS: Record<string, Kind> = {
   service: 'string',
@@ -49,8 +50,20 @@ const OPTIONS: Record<string, Kind> = {
   timeKey: 'string',
   errorKey: 'string',
   customLevels: 'levels',
-  nested: 'string'
+  nested: 'string',
+  name: 'string',
+  diagnosticsLevel: 'diagnostics',
+  caFile: 'file'
 }
+
+/**
+ * Flags that are not the option of the same name: `--diagnostics-level` sets `diagnostics.level`
+ * (where the producer's own warnings go stays stderr, the CLI's only channel besides stdout), and
+ * `--ca-file` reads the PEM file `ca` takes. A credentials function and `flushOnExit` have no
+ * flag: the CLI reads fixed credentials and closes on its own when stdin ends.
+ */
+const OPTION_OF: Record<string, string> = { diagnosticsLevel: 'diagnostics', caFile: 'ca' }
+const DIAGNOSTICS_LEVELS = ['debug', 'info', 'warn', 'error', 'off']
 
 export interface CliConfig {
   options: LogshipPinoOptions
@@ -88,7 +101,8 @@ export function parseCli (argv: readonly string[], env: NodeJS.ProcessEnv): CliC
     const flag = values[kebab(name)] as string | undefined
     const raw = flag ?? env[envName(name)]
     if (raw === undefined || raw === '') continue
-    options[name] = convert(name, kind, raw)
+    // A bad value from the environment names its variable: nothing on the command line shows it.
+    options[OPTION_OF[name] ?? name] = convert(flag === undefined ? `${name} (from ${envName(name)})` : name, kind, raw)
   }
   const tags = (values.tag as string[] | undefined) ?? splitList(env.LOGSHIP_TAGS)
   if (tags.length > 0) options.tags = parseTags(tags)
@@ -100,12 +114,17 @@ export function parseCli (argv: readonly string[], env: NodeJS.ProcessEnv): CliC
   }
 }
 
+/** Digits with an optional sign, nothing else: Number() would also take ' ' (0), '0x10' or '1e3'. */
+const INTEGER_TEXT = /^[+-]?\d+$/
+/** A label=number pair of --custom-levels: one '=', a label, an integer (pino's level values). */
+const LEVEL_PAIR = /^([^=]+)=\s*([+-]?\d+)$/
+
 function convert (name: string, kind: Kind, raw: string): unknown {
   switch (kind) {
     case 'string': return raw
     case 'integer': {
       const n = Number(raw)
-      if (!Number.isSafeInteger(n)) throw new InvalidOptionError(name, raw, 'an integer')
+      if (!INTEGER_TEXT.test(raw.trim()) || !Number.isSafeInteger(n)) throw new InvalidOptionError(name, raw, 'an integer')
       return n
     }
     case 'boolean':
@@ -114,20 +133,27 @@ function convert (name: string, kind: Kind, raw: string): unknown {
       throw new InvalidOptionError(name, raw, 'true or false')
     case 'codes':
       return splitList(raw).map((code) => {
-        const n = Number(code)
-        if (!Number.isInteger(n)) throw new InvalidOptionError(name, raw, 'comma-separated HTTP status codes')
-        return n
+        if (!/^\d{3}$/.test(code)) throw new InvalidOptionError(name, raw, 'comma-separated HTTP status codes')
+        return Number(code)
       })
     case 'levels': {
       const levels: Record<string, number> = {}
       for (const item of splitList(raw)) {
-        const [label, value] = item.split('=')
-        const n = Number(value)
-        if (!label || !Number.isFinite(n)) throw new InvalidOptionError(name, raw, 'label=number pairs, comma-separated (audit=35,notice=45)')
-        levels[label] = n
+        const pair = LEVEL_PAIR.exec(item)
+        if (pair === null || pair[1].trim() === '') throw new InvalidOptionError(name, raw, 'label=number pairs, comma-separated (audit=35,notice=45)')
+        levels[pair[1].trim()] = Number(pair[2])
       }
       return levels
     }
+    case 'diagnostics':
+      if (!DIAGNOSTICS_LEVELS.includes(raw)) throw new InvalidOptionError(name, raw, DIAGNOSTICS_LEVELS.join(', '))
+      return { level: raw }
+    case 'file':
+      try {
+        return readFileSync(raw)
+      } catch (err) {
+        throw new InvalidOptionError(name, raw, `a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`)
+      }
   }
 }
 
@@ -157,7 +183,8 @@ export function usage (): string {
     'Options:'
   ]
   for (const [name, kind] of Object.entries(OPTIONS)) {
-    const arg = kind === 'integer' ? '<n>' : kind === 'codes' ? '<400,404>' : kind === 'levels' ? '<name=n,...>' : kind === 'boolean' ? '<true|false>' : '<value>'
+    const arg = kind === 'integer' ? '<n>' : kind === 'codes' ? '<400,404>' : kind === 'levels' ? '<name=n,...>' : kind === 'boolean' ? '<true|false>'
+      : kind === 'diagnostics' ? '<warn|error|off|…>' : kind === 'file' ? '<path>' : '<value>'
     lines.push(`  --${kebab(name)} ${arg}`.padEnd(44) + envName(name))
   }
   lines.push('  --tag <key=value>   (repeatable)'.padEnd(44) + 'LOGSHIP_TAGS (k=v,k2=v2)')
