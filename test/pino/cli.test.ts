@@ -78,6 +78,26 @@ describe('logship-pino CLI', () => {
     assert.equal(missingSeq(logs, 20000), '')
   })
 
+  it('--tee with stderr in the same pipe (`2>&1 | head -1`): the dead stderr does not stop shipping or change the exit status', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId })
+    const app = spawn(process.execPath, [APP, '20000'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    // The shell makes fd 2 a copy of fd 1, then becomes the CLI (exec): its exit status is the CLI's.
+    const cli = spawn('sh', ['-c', 'exec "$0" "$1" --tee 2>&1', process.execPath, CLI], { env, stdio: ['pipe', 'pipe', 'ignore'] })
+    cli.stdin.on('error', () => {})
+    app.stdout.pipe(cli.stdin)
+    // Like `| head -1`: read the first chunk, then close the pipe's read end, stdout's and stderr's at once.
+    await once(cli.stdout, 'data')
+    cli.stdout.destroy()
+    const [code] = await once(cli, 'exit') as [number | null]
+    // A CLI that died would leave the app blocked on a full pipe.
+    app.kill()
+    assert.equal(code, 0)
+    const logs = emu.logs({ topicId })
+    assert.equal(logs.length, 20001)
+    assert.equal(missingSeq(logs, 20000), '')
+  })
+
   it('exits 1 with a clear message when the configuration is bad', async () => {
     const env = childEnv(emu, 'unused')
     const bad = await pipeline(['1'], ['--service', 'tls', '--endpoint', emu.url, '--region', 'cn-beijing'], env)

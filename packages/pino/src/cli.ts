@@ -15,21 +15,22 @@ const EXIT_CONFIG = 1
 const EXIT_LOSSES = 2
 
 async function main (): Promise<number> {
+  guardOutput()
   let config: ReturnType<typeof parseCli>
   let stream: LogshipStream
   try {
     config = parseCli(process.argv.slice(2), process.env)
     if (config.help) {
-      process.stdout.write(usage() + '\n')
+      writeOut(usage() + '\n')
       return EXIT_OK
     }
     if (config.version) {
-      process.stdout.write(packageVersion() + '\n')
+      writeOut(packageVersion() + '\n')
       return EXIT_OK
     }
     stream = await createTransport(config.options, { reportLosses: false })
   } catch (err) {
-    process.stderr.write(`logship-pino: ${message(err).replace(/^@logship\/pino: /, '')}\n(see logship-pino --help)\n`)
+    say(`${message(err).replace(/^@logship\/pino: /, '')}\n(see logship-pino --help)`)
     return EXIT_CONFIG
   }
 
@@ -47,7 +48,7 @@ async function main (): Promise<number> {
       stdin.resume()
       if (teeStopped) return
       teeStopped = true
-      process.stderr.write(`logship-pino: --tee stopped, stdout failed (${message(err)}); still shipping\n`)
+      say(`--tee stopped, stdout failed (${message(err)}); still shipping`)
     })
     stdin.pipe(stdout)
   }
@@ -65,9 +66,44 @@ async function main (): Promise<number> {
 
   const s = await summary
   const lost = s.failed + s.dropped + s.pending + s.invalid
-  process.stderr.write(`logship-pino: ${s.accepted} records accepted, ${s.delivered} delivered, ${s.failed} failed, ` +
-    `${s.dropped} dropped, ${s.invalid} invalid, ${s.pending} not delivered within ${s.closeTimeoutMs} ms\n`)
+  say(`${s.accepted} records accepted, ${s.delivered} delivered, ${s.failed} failed, ` +
+    `${s.dropped} dropped, ${s.invalid} invalid, ${s.pending} not delivered within ${s.closeTimeoutMs} ms`)
   return lost > 0 ? EXIT_LOSSES : EXIT_OK
+}
+
+/**
+ * Nothing the CLI writes may end it: its output is a convenience, the records are what it is for.
+ * A reader that goes away (`| head`; with `2>&1 | head` stdout and stderr at once) makes the next
+ * write fail with EPIPE, reported as an 'error' event that, unheard, would be an uncaught
+ * exception: the process would die with everything still buffered. With these listeners a failed
+ * stream is simply left (it is destroyed, and later writes skip it); the exit status still tells
+ * the outcome when the summary can no longer be read.
+ */
+function guardOutput (): void {
+  process.stdout.on('error', ignoreOutputError)
+  process.stderr.on('error', ignoreOutputError)
+}
+
+function ignoreOutputError (): void {
+  // Nowhere left to report it. --tee has its own listener, which tells on stderr while it can.
+}
+
+function writeOut (text: string): void {
+  write(process.stdout, text)
+}
+
+/** One line on stderr, if stderr is still there. */
+function say (line: string): void {
+  write(process.stderr, `logship-pino: ${line}\n`)
+}
+
+function write (stream: NodeJS.WriteStream, text: string): void {
+  if (stream.destroyed) return
+  try {
+    stream.write(text)
+  } catch {
+    // A file or a closed descriptor can fail synchronously: as above, nothing to do.
+  }
 }
 
 function message (err: unknown): string {
@@ -80,6 +116,6 @@ function packageVersion (): string {
 }
 
 main().then((code) => process.exit(code), (err: unknown) => {
-  process.stderr.write(`logship-pino: ${message(err)}\n`)
+  say(message(err))
   process.exit(EXIT_CONFIG)
 })
