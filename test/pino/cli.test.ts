@@ -78,6 +78,33 @@ describe('logship-pino CLI', () => {
     assert.equal(missingSeq(logs, 20000), '')
   })
 
+  it('--tee copies the input bytes unchanged, invalid UTF-8 included; shipping decodes on its own', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId })
+    const cli = spawn(process.execPath, [CLI, '--tee'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const line = (msg: Buffer): Buffer => Buffer.concat([Buffer.from('{"level":30,"msg":"'), msg, Buffer.from('"}\n')])
+    const input = Buffer.concat([
+      line(Buffer.from('plain')),
+      line(Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe])), // "bad" and two bytes that are never UTF-8
+      line(Buffer.from([0xe4, 0xb8])), // a three-byte sequence cut short
+      line(Buffer.from('中文'))
+    ])
+    const copied: Buffer[] = []
+    cli.stdout.on('data', (d: Buffer) => copied.push(d))
+    let stderr = ''
+    cli.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    // In two writes split inside '中', so a character also spans chunks.
+    const cut = input.length - 6
+    cli.stdin.write(input.subarray(0, cut))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    cli.stdin.end(input.subarray(cut))
+    const [code] = await once(cli, 'exit') as [number | null]
+    assert.equal(code, 0, stderr)
+    assert.ok(Buffer.concat(copied).equals(input), `the copy differs: ${Buffer.concat(copied).toString('hex')}`)
+    const messages = emu.logs({ topicId }).map((l) => fields(l).msg).sort()
+    assert.deepEqual(messages, ['bad\ufffd\ufffd', 'plain', '\ufffd', '中文'].sort())
+  })
+
   it('--tee with stderr in the same pipe (`2>&1 | head -1`): the dead stderr does not stop shipping or change the exit status', async () => {
     const topicId = randomUUID()
     const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId })

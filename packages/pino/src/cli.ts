@@ -35,8 +35,9 @@ async function main (): Promise<number> {
   }
 
   const summary = new Promise<SummaryPayload>((resolve) => stream.once('summary', resolve))
+  // No setEncoding: --tee copies the input's bytes as they are (invalid UTF-8 included), and the
+  // stream decodes its Buffers for shipping itself, a character split across chunks included.
   const stdin = process.stdin
-  stdin.setEncoding('utf8')
   if (config.tee) {
     const stdout = process.stdout
     let teeStopped = false
