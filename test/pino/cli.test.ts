@@ -136,6 +136,17 @@ describe('logship-pino CLI', () => {
     assert.ok(!bad.stderr.includes(SECRET) && !unknown.stderr.includes(SECRET))
   })
 
+  it('exits 1 without repeating a stray argument, which may be a secret given without its flag', async () => {
+    const env = childEnv(emu, 'unused')
+    const stray = await pipeline(['1'], ['--service', 'tls', '--access-key-secret=', SECRET], env)
+    assert.equal(stray.code, 1)
+    assert.match(stray.stderr, /^logship-pino: invalid arguments: argument 4 is not a flag/)
+    const dashed = await pipeline(['1'], ['--service', 'tls', '--access-key-secret', '-' + SECRET], env)
+    assert.equal(dashed.code, 1)
+    assert.match(dashed.stderr, /--access-key-secret=-XYZ/)
+    for (const r of [stray, dashed]) assert.ok(!r.stderr.includes(SECRET.slice(0, 8)), r.stderr)
+  })
+
   it('exits 2 and says so when records could not be delivered', async () => {
     const topicId = randomUUID()
     const env = childEnv(emu, topicId)

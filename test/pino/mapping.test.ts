@@ -249,7 +249,7 @@ describe('CLI flags', () => {
     assert.throws(() => parseCli(['--ca-file', pem + '.missing'], {}), /invalid option caFile: .*expected a readable file \(ENOENT\)/)
   })
   it('rejects unknown flags and bad values', () => {
-    assert.throws(() => parseCli(['--nope'], {}), /invalid option arguments/)
+    assert.throws(() => parseCli(['--nope'], {}), /invalid arguments: unknown option '--nope' \(argument 1\)$/)
     assert.throws(() => parseCli(['--linger-ms', 'soon'], {}), /invalid option lingerMs: "soon"/)
     assert.throws(() => parseCli(['--tag', 'novalue'], {}), /invalid option tag/)
     // Text Number() would take: blank (0), hex, exponents.
@@ -261,5 +261,32 @@ describe('CLI flags', () => {
     // A bad value from the environment names its variable.
     assert.throws(() => parseCli([], { LOGSHIP_LINGER_MS: 'soon' }), /invalid option lingerMs \(from LOGSHIP_LINGER_MS\): "soon"/)
     assert.deepEqual(parseCli(['--linger-ms', ' 250 ', '--custom-levels', ' audit = 35 ,notice=-1'], {}).options, { lingerMs: 250, customLevels: { audit: 35, notice: -1 } })
+    assert.throws(() => parseCli(['--tee=yes'], {}), /invalid arguments: --tee takes no value \(argument 1\)/)
+    assert.throws(() => parseCli(['--service', 'tls', '--topic-id'], {}), /invalid arguments: --topic-id needs a value \(argument 3\)/)
+  })
+  it('never repeats an argument that may be a secret in its error', () => {
+    const message = (argv: string[]): string => {
+      try {
+        parseCli(argv, {})
+      } catch (err) {
+        return (err as Error).message
+      }
+      throw new Error('parseCli accepted ' + argv.length + ' arguments')
+    }
+    // A stray argument: a value without its flag, or after `--flag=` and a space.
+    const stray = message(['--service', 'tls', 'SECRETVAL'])
+    assert.match(stray, /argument 3 is not a flag/)
+    const afterEmpty = message(['--access-key-secret=', 'SECRETVAL'])
+    assert.match(afterEmpty, /argument 2 is not a flag.*--access-key-secret= \(argument 1\) has an empty value/)
+    // A value beginning with '-': say how to pass it, with a placeholder.
+    const dashed = message(['--access-key-secret', '-SECRETVAL'])
+    assert.match(dashed, /--access-key-secret=-XYZ/)
+    // Tokens that parse as unknown options: only a flag-like name is repeated.
+    const unknown = [message(['-SECRETVAL']), message(['--SECRETVAL=x']), message(['--help=SECRETVAL']), message(['-hSECRETVAL']), message(['--', 'SECRETVAL'])]
+    for (const text of [stray, afterEmpty, dashed, ...unknown]) {
+      assert.ok(!/SECRET|ECRETVAL/.test(text), text)
+      assert.ok(!/ECRE|CRET|RETV/.test(text), text)
+    }
+    assert.match(unknown[0], /unknown option \(argument 1, not shown\)/)
   })
 })

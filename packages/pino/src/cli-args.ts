@@ -7,10 +7,11 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { InvalidOptionError } from '@logship/producer'
+import { InvalidOptionError, LogshipError } from '@logship/producer'
 import type { LogshipPinoOptions } from './options.js'
 
 type Kind = 'string' | 'integer' | 'codes' | 'boolean' | 'levels' | 'diagnostics' | 'file'
+type FlagSpec = Record<string, { type: 'string' | 'boolean', multiple?: boolean, short?: string }>
 
 const OPTIONS: Record<string, Kind> = {
   service: 'string',
@@ -82,18 +83,22 @@ export function envName (name: string): string {
 }
 
 export function parseCli (argv: readonly string[], env: NodeJS.ProcessEnv): CliConfig {
-  const spec: Record<string, { type: 'string' | 'boolean', multiple?: boolean, short?: string }> = {
+  const spec: FlagSpec = {
     tag: { type: 'string', multiple: true },
     tee: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' }
   }
   for (const name of Object.keys(OPTIONS)) spec[kebab(name)] = { type: 'string' }
+  const problem = argumentProblem(argv, spec)
+  if (problem !== undefined) throw invalidArguments(problem)
   let values: Record<string, unknown>
   try {
     values = parseArgs({ args: [...argv], options: spec, allowPositionals: false, strict: true }).values
   } catch (err) {
-    throw new InvalidOptionError('arguments', (err as Error).message, 'flags listed by --help')
+    // argumentProblem() finds what parseArgs rejects; should a Node version reject more, its message
+    // may quote the argument, so only its code is given.
+    throw invalidArguments(`not understood (${String((err as { code?: unknown }).code ?? 'no code')})`)
   }
 
   const options: Record<string, unknown> = {}
@@ -118,6 +123,49 @@ export function parseCli (argv: readonly string[], env: NodeJS.ProcessEnv): CliC
 const INTEGER_TEXT = /^[+-]?\d+$/
 /** A label=number pair of --custom-levels: one '=', a label, an integer (pino's level values). */
 const LEVEL_PAIR = /^([^=]+)=\s*([+-]?\d+)$/
+/**
+ * What is wrong with the arguments, said without repeating any of them but a known flag's name
+ * (or an unknown one that looks like a flag): an argument in the wrong place is often a secret
+ * passed without its flag (`--access-key-secret= SECRET`, with a space), and parseArgs' own
+ * messages quote it. Arguments are counted from 1.
+ */
+function argumentProblem (argv: readonly string[], spec: FlagSpec): string | undefined {
+  // Not strict: every argument comes back as a token, with where it was, instead of a thrown message.
+  const { tokens } = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: false, tokens: true })
+  let previous: (typeof tokens)[number] | undefined
+  for (const token of tokens) {
+    const at = `argument ${token.index + 1}`
+    if (token.kind === 'positional') {
+      const emptyValue = previous?.kind === 'option' && previous.inlineValue === true && previous.value === ''
+        ? `; ${previous.rawName}= (argument ${previous.index + 1}) has an empty value: write ${previous.rawName}=VALUE, without a space`
+        : ''
+      return `${at} is not a flag and follows none that takes a value (not shown, as it may be a secret); ` +
+        `give values as --name value or --name=value${emptyValue}`
+    }
+    previous = token
+    if (token.kind !== 'option') continue
+    const option = Object.hasOwn(spec, token.name) ? spec[token.name] : undefined
+    if (option === undefined) {
+      return looksLikeFlag(argv[token.index]!) ? `unknown option '${token.rawName}' (${at})` : `unknown option (${at}, not shown)`
+    }
+    if (option.type === 'boolean' && token.value !== undefined) return `${token.rawName} takes no value (${at})`
+    if (option.type === 'string' && token.value === undefined) return `${token.rawName} needs a value (${at})`
+    if (option.type === 'string' && token.inlineValue === false && token.value!.startsWith('-')) {
+      return `${token.rawName} is followed by argument ${token.index + 2}, which begins with '-' (not shown): ` +
+        `if it is the value, join it with '=', as in ${token.rawName}=-XYZ`
+    }
+  }
+  return undefined
+}
+
+/** `--some-flag`, `--some-flag=…` or `-x`: lowercase words and dashes, as every flag here is; a secret rarely is. */
+function looksLikeFlag (arg: string): boolean {
+  return /^--[a-z][a-z0-9-]{0,39}(=|$)/.test(arg) || /^-[a-z]$/.test(arg)
+}
+
+function invalidArguments (problem: string): LogshipError {
+  return new LogshipError('LOGSHIP_INVALID_OPTION', `invalid arguments: ${problem}`)
+}
 
 function convert (name: string, kind: Kind, raw: string): unknown {
   switch (kind) {
