@@ -6,10 +6,11 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { Emulator } from '../emulator/index.js'
-import { childEnv, emulator, fields, missingSeq, SECRET } from './helpers.js'
+import { childEnv, emulator, fields, missingSeq, SECRET, waitFor, waitForLogs } from './helpers.js'
 
 const CLI = fileURLToPath(new URL('../../packages/pino/dist/cli.js', import.meta.url))
 const APP = fileURLToPath(new URL('./fixtures/cli-app.mjs', import.meta.url))
+const SIGNAL_APP = fileURLToPath(new URL('./fixtures/signal-app.mjs', import.meta.url))
 
 interface Result { code: number | null, stdout: string, stderr: string }
 
@@ -23,6 +24,27 @@ async function pipeline (appArgs: string[], cliArgs: string[], env: NodeJS.Proce
   cli.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
   const [code] = await once(cli, 'exit') as [number | null]
   return { code, stdout, stderr }
+}
+
+/**
+ * `sh -c "node signal-app.mjs <count> | logship-pino …"` in a process group of its own (setsid), as a
+ * terminal or a systemd unit runs it; the shell reports the CLI's exit status on stderr. It outlives
+ * the signal through a trap, which, unlike an ignored signal, the two node processes do not inherit.
+ */
+function groupPipeline (count: number, cliArgs: string[], env: NodeJS.ProcessEnv): { group: ReturnType<typeof spawn>, done: Promise<Result> } {
+  const script = 'trap : INT TERM; node=$1 app=$2 count=$3 cli=$4; shift 4; ' +
+    '"$node" "$app" "$count" | "$node" "$cli" "$@"; echo "exit status $?" >&2'
+  const group = spawn('sh', ['-c', script, 'sh', process.execPath, SIGNAL_APP, String(count), CLI, ...cliArgs],
+    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let stdout = ''
+  let stderr = ''
+  group.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+  group.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  const done = once(group, 'close').then(() => {
+    const status = /exit status (\d+)\n$/.exec(stderr)
+    return { code: status === null ? null : Number(status[1]), stdout, stderr }
+  })
+  return { group, done }
 }
 
 describe('logship-pino CLI', () => {
@@ -123,6 +145,46 @@ describe('logship-pino CLI', () => {
     const logs = emu.logs({ topicId })
     assert.equal(logs.length, 20001)
     assert.equal(missingSeq(logs, 20000), '')
+  })
+
+  it('Ctrl-C to the process group: the app\'s shutdown logs, written after the signal, are still shipped', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId, LOGSHIP_LINGER_MS: '100' })
+    const { group, done } = groupPipeline(500, [], env)
+    // The app's first line has arrived: both processes run and handle signals.
+    await waitForLogs(emu, { topicId }, 1)
+    // What a terminal's Ctrl-C (or systemd's KillMode=control-group) does: the signal goes to every process of the group.
+    process.kill(-group.pid!, 'SIGINT')
+    const r = await done
+    assert.equal(r.code, 0, r.stderr)
+    const logs = emu.logs({ topicId })
+    const messages = logs.map((l) => fields(l).msg)
+    assert.ok(messages.includes('got SIGINT') && messages.includes('bye'), messages.slice(0, 3).join(', '))
+    assert.equal(missingSeq(logs.filter((l) => fields(l).phase === 'shutdown'), 500), '')
+    assert.equal(logs.length, 503)
+    assert.match(r.stderr, /logship-pino: got SIGINT: reading stdin until it ends \(at most 2000 ms\)/)
+    assert.match(r.stderr, /logship-pino: 503 records accepted, 503 delivered, 0 failed, 0 dropped, 0 invalid, 0 not delivered within 8000 ms\n/)
+  })
+
+  it('a signal to the CLI alone: reading stops after the grace period though stdin stays open, and the close proceeds', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId, LOGSHIP_LINGER_MS: '100' })
+    // closeTimeoutMs 2000: the grace period is a quarter of it, 500 ms.
+    const app = spawn(process.execPath, [SIGNAL_APP, '10'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const cli = spawn(process.execPath, [CLI, '--close-timeout-ms', '2000'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    app.stdout.pipe(cli.stdin)
+    let stderr = ''
+    cli.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    await waitForLogs(emu, { topicId }, 1)
+    const signalled = Date.now()
+    cli.kill('SIGTERM')
+    const [code] = await once(cli, 'exit') as [number | null]
+    const ms = Date.now() - signalled
+    app.kill()
+    assert.equal(code, 0, stderr)
+    assert.match(stderr, /got SIGTERM: reading stdin until it ends \(at most 500 ms\)/)
+    assert.match(stderr, /1 records accepted, 1 delivered, 0 failed/)
+    assert.ok(ms >= 450 && ms < 2000, `exited ${ms} ms after the signal`)
   })
 
   it('exits 1 with a clear message when the configuration is bad', async () => {

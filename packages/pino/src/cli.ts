@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseCli, usage } from './cli-args.js'
+import { DEFAULTS } from './options.js'
 import { createTransport, type LogshipStream } from './transport.js'
 import type { SummaryPayload } from './worker-events.js'
 
@@ -14,10 +15,28 @@ const EXIT_OK = 0
 const EXIT_CONFIG = 1
 const EXIT_LOSSES = 2
 
+/**
+ * After SIGINT or SIGTERM, how long stdin is still read, at most. A terminal's Ctrl-C and systemd's
+ * KillMode=control-group signal the whole process group: the application gets the same signal,
+ * logs its shutdown and exits, which ends stdin, usually within milliseconds; stopping at the
+ * signal would lose exactly those last lines. The limit only matters for a writer that does not
+ * end (it ignores the signal, or the signal went to the CLI alone). 2 s covers a shutdown handler
+ * that closes a server or drains a queue, and leaves three quarters of the default closeTimeoutMs
+ * (8 s) for delivery: the close's deadline runs from the signal, so the grace period is spent
+ * from it, never added to it. With a smaller closeTimeoutMs, a quarter of it.
+ */
+const SIGNAL_READ_GRACE_MS = 2000
+
+function signalReadGraceMs (closeTimeoutMs: number): number {
+  return Math.min(SIGNAL_READ_GRACE_MS, Math.floor(closeTimeoutMs / 4))
+}
+
 async function main (): Promise<number> {
   guardOutput()
   let config: ReturnType<typeof parseCli>
   let stream: LogshipStream
+  // Set by the first signal: from then on, the CLI is done within closeTimeoutMs (see below).
+  let signalledAt: number | undefined
   try {
     config = parseCli(process.argv.slice(2), process.env)
     if (config.help) {
@@ -28,7 +47,10 @@ async function main (): Promise<number> {
       writeOut(packageVersion() + '\n')
       return EXIT_OK
     }
-    stream = await createTransport(config.options, { reportLosses: false })
+    stream = await createTransport(config.options, {
+      reportLosses: false,
+      closeBy: () => signalledAt === undefined ? undefined : signalledAt + closeTimeoutOf(config)
+    })
   } catch (err) {
     say(`${message(err).replace(/^@logship\/pino: /, '')}\n(see logship-pino --help)`)
     return EXIT_CONFIG
@@ -55,15 +77,30 @@ async function main (): Promise<number> {
   }
   stdin.pipe(stream)
 
-  // An application that owns its process may handle signals: stop reading, deliver, exit.
-  // A second signal falls through to Node's default and ends the process at once.
-  const stop = (): void => {
+  // SIGINT or SIGTERM: read on until stdin ends (the application got the same signal and is
+  // exiting), for at most the grace period; then close and exit as when stdin ends. The close's
+  // deadline runs from the signal: a supervisor that waits closeTimeoutMs before SIGKILL loses
+  // nothing it would not have lost without the grace period. A second signal falls through to
+  // Node's default and ends the process at once.
+  const closeTimeoutMs = closeTimeoutOf(config)
+  const stopReading = (): void => {
     stdin.unpipe(stream)
-    stdin.pause()
-    stream.end()
+    stdin.destroy()
+    if (!stream.writableEnded) stream.end()
   }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signalledAt = Date.now()
+    if (stdin.readableEnded || stdin.destroyed) {
+      say(`got ${signal}: stdin has ended, delivering what is buffered`)
+      return
+    }
+    const graceMs = signalReadGraceMs(closeTimeoutMs)
+    say(`got ${signal}: reading stdin until it ends (at most ${graceMs} ms), then delivering within ${closeTimeoutMs} ms of the signal`)
+    const grace = setTimeout(stopReading, graceMs)
+    stdin.once('end', () => clearTimeout(grace))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
 
   const s = await summary
   const lost = s.failed + s.dropped + s.pending + s.invalid
@@ -105,6 +142,11 @@ function write (stream: NodeJS.WriteStream, text: string): void {
   } catch {
     // A file or a closed descriptor can fail synchronously: as above, nothing to do.
   }
+}
+
+/** The close's deadline; createTransport has already checked the value. */
+function closeTimeoutOf (config: { options: { closeTimeoutMs?: number } }): number {
+  return config.options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs
 }
 
 function message (err: unknown): string {

@@ -57,6 +57,12 @@ export class LogshipStream extends LineStream {
 export interface InternalOptions {
   /** Write a line to stderr when records were not delivered at close (the CLI prints its own). */
   reportLosses?: boolean
+  /**
+   * When the close must be over (a Date.now() time), if that is sooner than closeTimeoutMs after
+   * the close starts; undefined: closeTimeoutMs. The CLI's deadline runs from the signal that ends
+   * it, not from the end of stdin that follows.
+   */
+  closeBy?: () => number | undefined
 }
 
 export async function createTransport (options?: LogshipPinoOptions, internal: InternalOptions = {}): Promise<LogshipStream> {
@@ -110,10 +116,15 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   producer.on('diagnostic', (record) => emit('diagnostic', record))
   const metrics = createMetricsForwarder(producer, (message) => emit('metrics', message))
 
+  function closeTimeout (): number {
+    const by = internal.closeBy?.()
+    return by === undefined ? closeTimeoutMs : Math.max(0, Math.min(closeTimeoutMs, by - Date.now()))
+  }
+
   async function closeProducer (): Promise<void> {
     let result: SummaryPayload
     try {
-      const closed = await producer.close({ timeoutMs: closeTimeoutMs })
+      const closed = await producer.close({ timeoutMs: closeTimeout() })
       const stats = producer.stats()
       result = {
         ...closed,
