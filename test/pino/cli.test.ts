@@ -187,6 +187,28 @@ describe('logship-pino CLI', () => {
     assert.ok(ms >= 450 && ms < 2000, `exited ${ms} ms after the signal`)
   })
 
+  it('a second signal exits at once with status 128 + its number, after a line saying how many records were not delivered', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, topicId)
+    // Batches are stored but their replies held: the close waits for them.
+    emu.inject({ kind: 'hold', ms: 20_000, topicId })
+    const app = spawn(process.execPath, [APP, '5'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const cli = spawn(process.execPath, [CLI, '--service', 'tls', '--topic-id', topicId, '--linger-ms', '100'], { env, stdio: ['pipe', 'ignore', 'pipe'] })
+    app.stdout.pipe(cli.stdin)
+    let stderr = ''
+    cli.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    await waitForLogs(emu, { topicId }, 6)
+    cli.kill('SIGINT')
+    await waitFor(() => stderr.includes('got SIGINT'), 5000, 'the line of the first signal')
+    const second = Date.now()
+    cli.kill('SIGTERM')
+    const [code, signal] = await once(cli, 'exit') as [number | null, NodeJS.Signals | null]
+    const ms = Date.now() - second
+    assert.deepEqual({ code, signal }, { code: 143, signal: null }, stderr)
+    assert.match(stderr, /\nlogship-pino: second signal \(SIGTERM\): exiting without waiting for delivery; 6 of 6 records accepted were not delivered \(0 failed, 6 still buffered or in flight\), 0 dropped, 0 invalid\n$/)
+    assert.ok(ms < 1000, `exited ${ms} ms after the second signal`)
+  })
+
   it('exits 1 with a clear message when the configuration is bad', async () => {
     const env = childEnv(emu, 'unused')
     const bad = await pipeline(['1'], ['--service', 'tls', '--endpoint', emu.url, '--region', 'cn-beijing'], env)

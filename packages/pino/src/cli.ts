@@ -6,6 +6,7 @@
  * whether everything arrived.
  */
 import { readFileSync } from 'node:fs'
+import { constants } from 'node:os'
 import { parseCli, usage } from './cli-args.js'
 import { DEFAULTS } from './options.js'
 import { createTransport, type LogshipStream } from './transport.js'
@@ -14,6 +15,9 @@ import type { SummaryPayload } from './worker-events.js'
 const EXIT_OK = 0
 const EXIT_CONFIG = 1
 const EXIT_LOSSES = 2
+// A second signal cut the close short: 128 + the signal's number (130 SIGINT, 143 SIGTERM), the
+// status a shell reports for a process that a signal ended, as Node's default would have.
+const EXIT_SIGNAL_BASE = 128
 
 /**
  * After SIGINT or SIGTERM, how long stdin is still read, at most. A terminal's Ctrl-C and systemd's
@@ -80,27 +84,41 @@ async function main (): Promise<number> {
   // SIGINT or SIGTERM: read on until stdin ends (the application got the same signal and is
   // exiting), for at most the grace period; then close and exit as when stdin ends. The close's
   // deadline runs from the signal: a supervisor that waits closeTimeoutMs before SIGKILL loses
-  // nothing it would not have lost without the grace period. A second signal falls through to
-  // Node's default and ends the process at once.
+  // nothing it would not have lost without the grace period. A second signal (either one: users
+  // press Ctrl-C again while the close waits) exits at once, after one line saying what is lost.
   const closeTimeoutMs = closeTimeoutOf(config)
   const stopReading = (): void => {
     stdin.unpipe(stream)
     stdin.destroy()
     if (!stream.writableEnded) stream.end()
   }
+  const exitNow = (signal: NodeJS.Signals): void => {
+    // Records the producer took and has not delivered: failed, or still buffered or in flight.
+    // Lines not yet read from stdin are not known, so not counted.
+    const s = stream.stats()
+    const notDelivered = s.accepted - s.delivered
+    say(`second signal (${signal}): exiting without waiting for delivery; ${notDelivered} of ${s.accepted} records accepted ` +
+      `were not delivered (${s.failed} failed, ${notDelivered - s.failed} still buffered or in flight), ${s.dropped} dropped, ${s.invalid} invalid`)
+    process.exit(EXIT_SIGNAL_BASE + constants.signals[signal])
+  }
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalledAt !== undefined) {
+      exitNow(signal)
+      return
+    }
     signalledAt = Date.now()
+    const secondSignal = 'a second SIGINT or SIGTERM exits at once'
     if (stdin.readableEnded || stdin.destroyed) {
-      say(`got ${signal}: stdin has ended, delivering what is buffered`)
+      say(`got ${signal}: stdin has ended, delivering what is buffered; ${secondSignal}`)
       return
     }
     const graceMs = signalReadGraceMs(closeTimeoutMs)
-    say(`got ${signal}: reading stdin until it ends (at most ${graceMs} ms), then delivering within ${closeTimeoutMs} ms of the signal`)
+    say(`got ${signal}: reading stdin until it ends (at most ${graceMs} ms), then delivering within ${closeTimeoutMs} ms of the signal; ${secondSignal}`)
     const grace = setTimeout(stopReading, graceMs)
     stdin.once('end', () => clearTimeout(grace))
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
 
   const s = await summary
   const lost = s.failed + s.dropped + s.pending + s.invalid
