@@ -13,7 +13,10 @@ import { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 
 export interface LineHandlers {
-  /** One line, without its newline (and without a trailing \r). Never called for empty lines. */
+  /**
+   * One line, without its newline (and without a trailing \r). Never called for a blank line (empty,
+   * or only whitespace).
+   */
   line (text: string): void
   /**
    * Optional, used instead of line(): the line is `text.slice(start, end)`, given without making
@@ -40,6 +43,11 @@ const HIGH_WATER_MARK = 16 * 1024 * 1024
 const MAX_PENDING_CHARS = 4 * 1024 * 1024
 const LF = '\n'
 const CR = 0x0d
+const TAB = 0x09
+const SPACE = 0x20
+const NON_ASCII = 0x80
+const NBSP = 0xa0
+const WHITESPACE = /\s/
 
 type WriteCallback = (error: Error | null | undefined) => void
 
@@ -130,7 +138,11 @@ export class LineStream extends Writable {
       let fresh = true
       while (nl !== -1) {
         const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl
-        if (end > start) {
+        // A pino line starts with '{': its first character settles that it is not blank. An empty
+        // line (its first character is the CR or LF) or one starting with whitespace or non-ASCII
+        // is looked at further.
+        const c = text.charCodeAt(start)
+        if ((c > SPACE && c < NON_ASCII) || !blank(text, start, end)) {
           range(text, start, end, fresh)
           fresh = false
         }
@@ -155,9 +167,23 @@ export class LineStream extends Writable {
 
   #line (text: string): void {
     const line = text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text
-    if (line === '') return
+    const c = line.charCodeAt(0)
+    if (!(c > SPACE && c < NON_ASCII) && blank(line, 0, line.length)) return
     const range = this.#handlers.range
     if (range !== undefined) range(line, 0, line.length, true)
     else this.#handlers.line(line)
   }
+}
+
+/**
+ * Whether `text` from `start` to `end` is empty or only whitespace (what String#trim removes, as the
+ * mapping does before it reads a line): such a line carries no log. Returns at the first other character.
+ */
+function blank (text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === SPACE || (c >= TAB && c <= CR)) continue
+    if (c < NBSP || !WHITESPACE.test(text[i])) return false
+  }
+  return true
 }

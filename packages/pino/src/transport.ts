@@ -178,13 +178,13 @@ function warnCloseTimeout (closeTimeoutMs: number): void {
     `use a value below ${PINO_END_WAIT_MS} (default ${DEFAULTS.closeTimeoutMs})`)
 }
 
-/** The non-empty lines of a chunk, and their bytes without the line ends. */
+/** The lines of a chunk that are not blank (as the reader skips them), and their bytes without the line ends. */
 function countLines (text: string): { count: number, bytes: number } {
   let count = 0
   let bytes = 0
   for (const line of text.split('\n')) {
     const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line
-    if (trimmed === '') continue
+    if (trimmed.trim() === '') continue
     count++
     bytes += Buffer.byteLength(trimmed)
   }
