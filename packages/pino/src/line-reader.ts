@@ -11,11 +11,13 @@
  */
 import { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
+import { markTruncated } from './long-line.js'
 
 export interface LineHandlers {
   /**
    * One line, without its newline (and without a trailing \r). Never called for a blank line (empty,
-   * or only whitespace).
+   * or only whitespace). A line over MAX_LINE_CHARS comes here as its head with a truncation marker,
+   * unless there is a cut() handler.
    */
   line (text: string): void
   /**
@@ -24,6 +26,12 @@ export interface LineHandlers {
    * the same chunk).
    */
   range?: (text: string, start: number, end: number, fresh: boolean) => void
+  /**
+   * Optional: a line longer than MAX_LINE_CHARS, of which only `head` (at most HEAD_BYTES of UTF-8,
+   * cut on a character boundary) was kept; the `dropped` bytes of UTF-8 after it (to the newline,
+   * without a trailing \r) were read and discarded. Called once per such line, in line order.
+   */
+  cut?: (head: string, dropped: number) => void
   /** Everything handed to line() so far is settled. */
   flush (): Promise<void>
   /** No more lines: deliver what is buffered (bounded) and release resources. Called once. */
@@ -38,22 +46,47 @@ export interface LineHandlers {
 // Larger than thread-stream's 4 MB shared buffer, so a write() from the worker loop returns true
 // and the loop continues without waiting for a 'drain' tick.
 const HIGH_WATER_MARK = 16 * 1024 * 1024
-// A "line" that never ends (binary garbage, a missing newline) is shipped in pieces of this size
-// rather than held forever; the producer truncates each piece to the service's per-log limit.
-const MAX_PENDING_CHARS = 4 * 1024 * 1024
+/**
+ * The longest line read whole, in UTF-16 characters (16 MiB of ASCII). A line up to this is mapped
+ * as any other (the producer then cuts its largest values to the service's 1 MiB per-log limit, the
+ * other fields kept): well above what pino writes for even a large logged object, and above the
+ * 10 MB values the hostile-input tests log. Beyond it, holding the line would let one runaway
+ * write (a dumped buffer, binary garbage, a stream without newlines) grow the worker without bound:
+ * the reader keeps the line's head, discards the rest up to the next newline, and hands one cut
+ * line. Memory for a pending line is bounded by this (twice it for non-Latin-1 text), about what the
+ * application itself allocated to write such a line.
+ */
+export const MAX_LINE_CHARS = 16 * 1024 * 1024
+/**
+ * What is kept of a line over MAX_LINE_CHARS, in bytes of UTF-8: enough to see what the line was,
+ * and with the marker and a few fields well inside the services' 1 MiB per-log limit, so the
+ * producer ships it without cutting it again.
+ */
+export const HEAD_BYTES = 512 * 1024
 const LF = '\n'
 const CR = 0x0d
 const TAB = 0x09
 const SPACE = 0x20
 const NON_ASCII = 0x80
 const NBSP = 0xa0
+const HIGH_SURROGATE = 0xd800
+const LOW_SURROGATE = 0xdc00
 const WHITESPACE = /\s/
 
 type WriteCallback = (error: Error | null | undefined) => void
 
 export class LineStream extends Writable {
   #handlers: LineHandlers
-  #pending = ''
+  // The start of a line not ended yet, as the pieces read (usually one, the end of the last chunk):
+  // kept apart rather than concatenated, so that cutting a line over MAX_LINE_CHARS reads its head
+  // and its byte length from the pieces and never makes one flat copy of them all.
+  #pending: string[] = []
+  #pendingChars = 0
+  // A line over MAX_LINE_CHARS being discarded: the head kept, the UTF-8 bytes dropped so far, and
+  // whether the last character dropped was a CR (not counted if the newline follows, as for other lines).
+  #cutHead: string | undefined
+  #cutBytes = 0
+  #cutCR = false
   #decoder: StringDecoder | undefined
   #closing: Promise<void> | undefined
 
@@ -86,7 +119,8 @@ export class LineStream extends Writable {
 
   override _final (callback: (error?: Error | null) => void): void {
     if (this.#decoder !== undefined) this.#split(this.#decoder.end())
-    this.#takePending()
+    if (this.#cutHead !== undefined) this.#endCut()
+    if (this.#pendingChars !== 0) this.#line(this.#takePending())
     this.#close(null).then(() => callback(), callback)
   }
 
@@ -118,17 +152,20 @@ export class LineStream extends Writable {
   }
 
   #split (text: string): void {
+    // One check per chunk: only a chunk that could complete a line over MAX_LINE_CHARS, or that
+    // arrives while such a line is discarded, takes the slow path. No line of this chunk is longer.
+    if (this.#cutHead !== undefined || this.#pendingChars + text.length > MAX_LINE_CHARS) {
+      this.#splitLong(text)
+      return
+    }
     let nl = text.indexOf(LF)
     if (nl === -1) {
-      this.#pending += text
-      if (this.#pending.length >= MAX_PENDING_CHARS) this.#takePending()
+      this.#hold(text)
       return
     }
     let start = 0
-    if (this.#pending !== '') {
-      const first = this.#pending + text.slice(0, nl)
-      this.#pending = ''
-      this.#line(first)
+    if (this.#pendingChars !== 0) {
+      this.#line(this.#takePending() + text.slice(0, nl))
       start = nl + 1
       nl = text.indexOf(LF, start)
     }
@@ -156,13 +193,82 @@ export class LineStream extends Writable {
         nl = text.indexOf(LF, start)
       }
     }
-    if (start < text.length) this.#pending = text.slice(start)
+    if (start < text.length) this.#hold(text.slice(start))
   }
 
-  #takePending (): void {
-    const rest = this.#pending
-    this.#pending = ''
-    if (rest !== '') this.#line(rest)
+  /** #split for a chunk that may hold (the end of) a line over MAX_LINE_CHARS: line by line. */
+  #splitLong (text: string): void {
+    let start = 0
+    for (;;) {
+      const nl = text.indexOf(LF, start)
+      const end = nl === -1 ? text.length : nl
+      if (this.#cutHead !== undefined) {
+        this.#drop(text, start, end)
+      } else if (this.#pendingChars + end - start > MAX_LINE_CHARS) {
+        this.#startCut(text, start, end)
+      } else if (nl === -1) {
+        if (end > start) this.#hold(text.slice(start))
+      } else {
+        this.#line(this.#takePending() + text.slice(start, end))
+      }
+      if (nl === -1) return
+      if (this.#cutHead !== undefined) this.#endCut()
+      start = nl + 1
+    }
+  }
+
+  /**
+   * The line so far (the pending text, then `text` from `start` to `end`) is over MAX_LINE_CHARS:
+   * keep its head and count the rest as dropped.
+   */
+  #startCut (text: string, start: number, end: number): void {
+    const segment = text.slice(start, end)
+    // HEAD_BYTES characters hold at least HEAD_BYTES bytes of UTF-8. The pending text is at most
+    // MAX_LINE_CHARS, so the segment reaches past them whenever the pending text is shorter.
+    let head = ''
+    let total = Buffer.byteLength(segment)
+    for (const piece of this.#pending) {
+      total += Buffer.byteLength(piece)
+      if (head.length < HEAD_BYTES) head += piece.slice(0, HEAD_BYTES - head.length)
+    }
+    if (head.length < HEAD_BYTES) head += segment.slice(0, HEAD_BYTES - head.length)
+    const last = segment !== '' ? segment : this.#pending[this.#pending.length - 1]
+    this.#pending.length = 0
+    this.#pendingChars = 0
+    this.#cutHead = utf8Head(head, HEAD_BYTES)
+    this.#cutBytes = total - Buffer.byteLength(this.#cutHead)
+    this.#cutCR = last.charCodeAt(last.length - 1) === CR
+  }
+
+  #drop (text: string, start: number, end: number): void {
+    if (end === start) return
+    this.#cutBytes += Buffer.byteLength(text.slice(start, end))
+    this.#cutCR = text.charCodeAt(end - 1) === CR
+  }
+
+  #endCut (): void {
+    const head = this.#cutHead ?? ''
+    const dropped = this.#cutBytes - (this.#cutCR ? 1 : 0)
+    this.#cutHead = undefined
+    this.#cutBytes = 0
+    this.#cutCR = false
+    const cut = this.#handlers.cut
+    if (cut !== undefined) cut(head, dropped)
+    else this.#handlers.line(markTruncated(head, dropped))
+  }
+
+  #hold (text: string): void {
+    this.#pending.push(text)
+    this.#pendingChars += text.length
+  }
+
+  /** The pending text as one string (usually its only piece), emptied. */
+  #takePending (): string {
+    const pending = this.#pending
+    const text = pending.length === 1 ? pending[0] : pending.join('')
+    pending.length = 0
+    this.#pendingChars = 0
+    return text
   }
 
   #line (text: string): void {
@@ -186,4 +292,17 @@ function blank (text: string, start: number, end: number): boolean {
     if (c < NBSP || !WHITESPACE.test(text[i])) return false
   }
   return true
+}
+
+/** The longest start of `text` of at most `maxBytes` bytes of UTF-8, cut on a character boundary. */
+function utf8Head (text: string, maxBytes: number): string {
+  // A high surrogate at the end lost its pair to the cut: alone it would become U+FFFD.
+  const last = text.charCodeAt(text.length - 1)
+  if (last >= HIGH_SURROGATE && last < LOW_SURROGATE) text = text.slice(0, -1)
+  if (Buffer.byteLength(text) <= maxBytes) return text
+  const bytes = Buffer.from(text)
+  let keep = maxBytes
+  // Back to the first byte of the character that does not fit (continuation bytes are 10xxxxxx).
+  while (keep > 0 && (bytes[keep] & 0xc0) === 0x80) keep--
+  return bytes.toString('utf8', 0, keep)
 }

@@ -5,9 +5,11 @@
 import { writeSync } from 'node:fs'
 import { createMetricsForwarder, createProducer, reportAdapterDrop, type Producer, type ProducerStats } from '@logship/producer'
 import { LineStream, type LineHandlers } from './line-reader.js'
-import { createMapper } from './mapping.js'
+import { leadingFields, markTruncated } from './long-line.js'
+import { createMapper, type Pairs } from './mapping.js'
 import { DEFAULTS, PINO_END_WAIT_MS, resolveMapping, splitOptions, type LogshipPinoOptions } from './options.js'
 import { receivePinoConfig } from './pino-config.js'
+import type { ParsedTime } from './time.js'
 import {
   createEventSink, deliveredPayload, dropPayload, errorPayload, failedPayload, inThreadStreamWorker,
   postWarning, retryPayload, type SummaryPayload
@@ -16,32 +18,41 @@ import {
 export interface TransportStats extends ProducerStats {
   /** Lines the producer refused (it threw for them); reported as 'drop' with reason 'invalid_record', not counted in `dropped`. */
   invalid: number
+  /** Values the producer cut to the per-log limit, plus lines over the reader's limit shipped as their head. */
+  truncated: number
 }
 
-/** Lines the producer refused as invalid: its `dropped` counts them, this stream's `invalid` instead. */
-interface InvalidCount {
+/**
+ * What the transport counts itself: lines the producer refused as invalid (its `dropped` counts
+ * them, this stream's `invalid` instead), and lines cut by the reader (added to `truncated`).
+ */
+interface LineCounts {
   invalid: number
+  cut: number
 }
 
 /** The stream the factory returns. pino writes NDJSON to it; `end()` delivers and closes. */
 export class LogshipStream extends LineStream {
   readonly #producer: Producer
-  readonly #refused: InvalidCount
+  readonly #counts: LineCounts
   readonly #summary: Promise<SummaryPayload>
 
   /** @internal */
-  constructor (producer: Producer, refused: InvalidCount, summary: Promise<SummaryPayload>, handlers: LineHandlers) {
+  constructor (producer: Producer, counts: LineCounts, summary: Promise<SummaryPayload>, handlers: LineHandlers) {
     super(handlers)
     this.#producer = producer
-    this.#refused = refused
+    this.#counts = counts
     this.#summary = summary
   }
 
-  /** The producer's counters, with the lines it refused as invalid in `invalid` rather than `dropped`. */
+  /**
+   * The producer's counters, with the lines it refused as invalid in `invalid` rather than
+   * `dropped`, and the lines cut by the reader in `truncated`.
+   */
   stats (): TransportStats {
     const stats = this.#producer.stats()
-    const invalid = this.#refused.invalid
-    return { ...stats, dropped: stats.dropped - invalid, invalid }
+    const { invalid, cut } = this.#counts
+    return { ...stats, dropped: stats.dropped - invalid, invalid, truncated: stats.truncated + cut }
   }
 
   /**
@@ -74,19 +85,21 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
   } catch (err) {
     throw startupError(err)
   }
+  const mapping = resolveMapping(split.mapping, await receivePinoConfig())
   // reuse: producer.send encodes the record before it returns, so one record object serves every line.
-  const mapLine = createMapper(resolveMapping(split.mapping, await receivePinoConfig()), { reuse: true })
+  const mapLine = createMapper(mapping, { reuse: true })
   const { closeTimeoutMs } = split
   if (closeTimeoutMs >= PINO_END_WAIT_MS && inThreadStreamWorker()) warnCloseTimeout(closeTimeoutMs)
-  const refused: InvalidCount = { invalid: 0 }
+  const counts: LineCounts = { invalid: 0, cut: 0 }
   let settle!: (summary: SummaryPayload) => void
   const summary = new Promise<SummaryPayload>((resolve) => { settle = resolve })
 
-  const stream: LogshipStream = new LogshipStream(producer, refused, summary, {
+  const stream: LogshipStream = new LogshipStream(producer, counts, summary, {
     line (text) {
       send(text, 0, text.length, true)
     },
     range: send,
+    cut: sendCut,
     flush: () => producer.flush(),
     close: () => closeProducer(),
     // In-process, a record logged after close(): dropped and told, like a send after close.
@@ -101,11 +114,39 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
     try {
       producer.send(mapLine(text, start, end, fresh))
     } catch (err) {
-      // Nothing a user logs may kill the worker: the producer counts the line and tells; draining goes on.
-      const closed = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED'
-      if (!closed) refused.invalid++
-      reportAdapterDrop(producer, closed ? 'closed' : 'invalid_record', 1, Buffer.byteLength(text.slice(start, end)), err as Error)
+      refuse(err, Buffer.byteLength(text.slice(start, end)))
     }
+  }
+
+  /**
+   * A line over the reader's limit, of which the head was kept: one record, the head as the
+   * message with the truncation marker, after the fields that lead it when it is pino's JSON (level
+   * and time come first), read by the mapping as the complete object they form.
+   */
+  function sendCut (head: string, dropped: number): void {
+    counts.cut++
+    try {
+      const contents: Pairs = []
+      let time: ParsedTime | undefined
+      const leading = leadingFields(head)
+      if (leading !== undefined) {
+        const mapped = mapLine(leading)
+        time = mapped.time
+        // The message is the head itself; a message key among the leading fields would repeat it.
+        for (const [key, value] of mapped.contents) if (key !== mapping.messageKey) contents.push([key, value])
+      }
+      contents.push([mapping.messageKey, markTruncated(head, dropped)])
+      producer.send({ time, contents })
+    } catch (err) {
+      refuse(err, Buffer.byteLength(head) + dropped)
+    }
+  }
+
+  function refuse (err: unknown, bytes: number): void {
+    // Nothing a user logs may kill the worker: the producer counts the line and tells; draining goes on.
+    const closed = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED'
+    if (!closed) counts.invalid++
+    reportAdapterDrop(producer, closed ? 'closed' : 'invalid_record', 1, bytes, err as Error)
   }
 
   producer.on('delivered', (event) => emit('delivered', deliveredPayload(event)))
@@ -128,10 +169,10 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       const stats = producer.stats()
       result = {
         ...closed,
-        dropped: closed.dropped - refused.invalid,
+        dropped: closed.dropped - counts.invalid,
         accepted: stats.accepted,
         abandoned: stats.abandoned,
-        invalid: refused.invalid,
+        invalid: counts.invalid,
         closeTimeoutMs
       }
     } catch (err) {
@@ -139,12 +180,12 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       result = {
         delivered: stats.delivered,
         failed: stats.failed,
-        dropped: stats.dropped - refused.invalid,
+        dropped: stats.dropped - counts.invalid,
         pending: stats.pending,
         timedOut: false,
         accepted: stats.accepted,
         abandoned: stats.abandoned,
-        invalid: refused.invalid,
+        invalid: counts.invalid,
         closeTimeoutMs
       }
       report(`@logship/pino: close failed: ${errorPayload(err).message}`)
