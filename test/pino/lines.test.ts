@@ -168,6 +168,8 @@ describe('long and blank lines', () => {
     const r = await runCli(options.topicId, Buffer.from(asText(logLong)))
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /logship-pino: 4 records accepted, 4 delivered, 0 failed/)
+    // The 6 MiB line's big value cut by the producer, the oversized line cut by the reader: both delivered.
+    assert.match(r.stderr, /not delivered within \d+ ms; 2 truncated\n/)
     verifyLong(await emu.logs({ topicId: options.topicId }))
   })
 
@@ -176,6 +178,7 @@ describe('long and blank lines', () => {
     const r = await runCli(options.topicId, Buffer.from(asText(logBlank)))
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /logship-pino: 2 records accepted, 2 delivered, 0 failed/)
+    assert.doesNotMatch(r.stderr, /truncated/)
     verifyBlank(await emu.logs({ topicId: options.topicId }))
   })
 

@@ -123,7 +123,9 @@ async function main (): Promise<number> {
   const s = await summary
   const lost = s.failed + s.dropped + s.pending + s.invalid
   say(`${s.accepted} records accepted, ${s.delivered} delivered, ${s.failed} failed, ` +
-    `${s.dropped} dropped, ${s.invalid} invalid, ${s.pending} not delivered within ${s.closeTimeoutMs} ms`)
+    `${s.dropped} dropped, ${s.invalid} invalid, ${s.pending} not delivered within ${s.closeTimeoutMs} ms` +
+    // Delivered, but cut: worth knowing, not a loss (the exit status does not count them).
+    (s.truncated > 0 ? `; ${s.truncated} truncated` : ''))
   return lost > 0 ? EXIT_LOSSES : EXIT_OK
 }
 

@@ -173,6 +173,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
         accepted: stats.accepted,
         abandoned: stats.abandoned,
         invalid: counts.invalid,
+        truncated: stats.truncated + counts.cut,
         closeTimeoutMs
       }
     } catch (err) {
@@ -186,6 +187,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
         accepted: stats.accepted,
         abandoned: stats.abandoned,
         invalid: counts.invalid,
+        truncated: stats.truncated + counts.cut,
         closeTimeoutMs
       }
       report(`@logship/pino: close failed: ${errorPayload(err).message}`)

@@ -60,6 +60,8 @@ export interface SummaryPayload extends CloseSummary {
   accepted: number
   abandoned: number
   invalid: number
+  /** Values cut to the per-log limit, plus lines over the reader's limit shipped as their head (delivered, cut). */
+  truncated: number
   closeTimeoutMs: number
 }
 
