@@ -114,41 +114,53 @@ describe('mapInfo on real winston info objects', () => {
     assert.equal((JSON.parse(contents.deep) as { inner: { name: string } }).inner.name, 'SyntaxError')
   })
 
-  test('logger.error(message, err): the error (as a splat argument) is kept under error', () => {
+  test('logger.error(message, err): winston merges the error\'s message and stack into the info, and those are sent', () => {
     const { logger, mapped } = capture()
     logger.error('request failed:', new Error('socket hang up'))
     const { contents } = mapped()[0]
     assert.equal(contents.message, 'request failed: socket hang up')
     assert.match(contents.stack, /Error: socket hang up/)
-    const error = JSON.parse(contents.error) as Record<string, string>
-    assert.equal(error.name, 'Error')
-    assert.equal(error.message, 'socket hang up')
   })
 
-  test('splat without format.splat(): the arguments are kept as JSON under splat', () => {
+  test('splat arguments are not read: only what winston and the formats put in the info is sent', () => {
     const { logger, mapped } = capture()
+    // No format.splat(): nothing interpolated or merged the arguments, as in winston's own transports.
     logger.info('user %s did %d things', 'ann', 3, { extra: true })
-    const { contents } = mapped()[0]
-    assert.equal(contents.message, 'user %s did %d things')
-    assert.equal(contents.splat, '["ann",3,{"extra":true}]')
-  })
-
-  test('splat consumed by format.splat(): interpolated, meta merged, no splat field', () => {
-    const { logger, mapped } = capture({ format: format.splat() })
-    logger.info('user %s did %d things', 'ann', 3, { extra: true })
-    const { contents } = mapped()[0]
-    assert.equal(contents.message, 'user ann did 3 things')
-    assert.equal(contents.extra, 'true')
-    assert.equal('splat' in contents, false)
-  })
-
-  test('several meta objects without tokens are all merged, the first one winning', () => {
-    const { logger, mapped } = capture()
+    // Without tokens winston merges the first meta object only.
     logger.info('two metas', { a: 1, shared: 'first' }, { b: 2, shared: 'second' })
+    const [tokens, metas] = mapped()
+    assert.deepEqual(tokens.contents, { level: 'info', message: 'user %s did %d things' })
+    assert.deepEqual(metas.contents, { level: 'info', message: 'two metas', a: '1', shared: 'first' })
+  })
+
+  test('a field a format removed stays removed (redaction, format.metadata()), with or without format.splat()', () => {
+    const redact = format((info) => {
+      delete info.password
+      if (typeof info.card === 'object' && info.card !== null) delete (info.card as Record<string, unknown>).number
+      return info
+    })
+    for (const withSplat of [false, true]) {
+      const { logger, mapped } = capture({ format: withSplat ? format.combine(format.splat(), redact()) : redact() })
+      logger.info('login', { user: 'ann', password: 'hunter2', card: { number: '4111', exp: '12/30' } })
+      logger.info('login %s', 'ann', { password: 'hunter2' })
+      for (const { contents } of mapped()) {
+        assert.equal(JSON.stringify(contents).includes('hunter2'), false, JSON.stringify(contents))
+        assert.equal(JSON.stringify(contents).includes('4111'), false, JSON.stringify(contents))
+      }
+    }
+    const { logger, mapped } = capture({ format: format.metadata() })
+    logger.info('moved', { b: 1 })
     const { contents } = mapped()[0]
-    assert.equal(contents.a, '1')
-    assert.equal(contents.b, '2')
-    assert.equal(contents.shared, 'first')
+    assert.equal(contents.b, undefined, 'format.metadata() moved b under metadata')
+    assert.equal(contents.metadata, '{"b":1}')
+  })
+
+  test('a meta timestamp taken as the record time is not also a field', () => {
+    const { logger, mapped } = capture()
+    logger.info('stamped', { timestamp: '2024-01-02T03:04:05.123Z' })
+    const { time, contents } = mapped()[0]
+    assert.equal(time, Date.parse('2024-01-02T03:04:05.123Z'))
+    assert.equal('timestamp' in contents, false)
   })
 
   test('timestamp from format.timestamp() is the record time and not a field', () => {
@@ -213,11 +225,12 @@ for (const worker of [true, false]) {
       const logger = winston.createLogger({
         level: 'debug',
         defaultMeta: { service: 'checkout' },
-        format: format.combine(format.timestamp(), format.colorize()),
+        // A redaction format, as users add: what it removes must not reach the service.
+        format: format.combine(format((info) => { delete info.password; return info })(), format.timestamp(), format.colorize()),
         transports: [transport]
       })
       const child = logger.child({ requestId: 'r-42' })
-      child.info('order placed', { orderId: 17, items: [{ sku: 'a' }], paid: true })
+      child.info('order placed', { orderId: 17, items: [{ sku: 'a' }], paid: true, password: 'hunter2' })
       logger.error(new TypeError('card declined'))
       // A child logger copies an Error's message and stack into a plain object (winston's child
       // write), so the class is gone; the stack still names it.
@@ -240,7 +253,7 @@ for (const worker of [true, false]) {
       const childError = byMessage.get('child error')!
       assert.equal(childError.fields.requestId, 'r-42')
       assert.match(childError.fields.stack, /^RangeError: child error\n/)
-      assert.equal(byMessage.get('user %s')!.fields.splat, '["ann"]')
+      assert.equal(byMessage.get('user %s')!.fields.splat, undefined, 'splat arguments nothing merged are not sent')
       const exact = byMessage.get('exact')!
       assert.equal(exact.log.time, 1704164645123)
       assert.equal(exact.log.timeNs, 456000, 'the sub-ms digits reach the wire')

@@ -14,17 +14,15 @@
  * - `timestamp` (set by a format): an ISO/RFC 3339 string (sub-ms digits kept), a Date, or a number
  *   (epoch ms; below 1e11 taken as epoch seconds) becomes the record time and is not repeated as a
  *   field. A timestamp that cannot be parsed stays a field and the time of log() is used.
- * - splat arguments (`Symbol.for('splat')`): while the message still has `%s`-style tokens,
- *   nothing interpolated them (no `format.splat()`), so all of them are kept as a JSON array under
- *   `splat`. Otherwise object arguments are meta (winston merges the first, `format.splat()` all
- *   of them): their fields are added where the key is not already set; an Error argument is kept
- *   under `error`; other arguments were consumed by the interpolation and are not repeated.
+ * - splat arguments (`Symbol.for('splat')`) are not read: what winston and the formats merged
+ *   into the info (winston the first meta object, `format.splat()` all of them) is there, and what
+ *   a format removed (a redacted password, fields `format.metadata()` moved) stays removed, as in
+ *   winston's own transports.
  * - winston's symbols (`level`, `message`, `splat`) are never fields.
  */
 import { contentToString, inheritsEnumerableKeys, mapContents } from '@logship/producer'
 
 export const LEVEL = Symbol.for('level')
-export const SPLAT = Symbol.for('splat')
 
 export type NestedMode = 'json' | 'flatten'
 
@@ -40,8 +38,6 @@ export interface MappedRecord {
   contents: Contents
 }
 
-/** A printf-style token: while the message still has one, nothing interpolated the splat. */
-export const FORMAT_TOKEN = /%[scdjifoO]/
 const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d{1,6})/
 /** Numbers below this are epoch seconds (1e11 ms would be 1973). */
 const SECONDS_BELOW = 1e11
@@ -98,38 +94,7 @@ export function mapInfo (info: Record<string | symbol, unknown>, now: number, op
 
   if (error !== undefined) putError(contents, error)
 
-  const splat = info[SPLAT]
-  if (Array.isArray(splat) && splat.length > 0) mapSplat(contents, splat, flatten)
-
   return { time, contents }
-}
-
-function mapSplat (contents: Contents, args: unknown[], flatten: boolean): void {
-  const message = contents.message
-  if (message !== undefined && FORMAT_TOKEN.test(message)) {
-    const text = contentToString(args)
-    if (text !== undefined) contents.splat = text
-    return
-  }
-  for (const arg of args) {
-    if (arg === null || typeof arg !== 'object') continue
-    if (arg instanceof Error) {
-      putError(contents, arg)
-      continue
-    }
-    if (Array.isArray(arg) || arg instanceof Date) continue
-    let keys: string[]
-    try {
-      keys = Object.keys(arg)
-    } catch {
-      continue
-    }
-    for (const key of keys) {
-      // Own keys only: `constructor` or `toString` in meta are fields like any other.
-      if (Object.hasOwn(contents, key)) continue
-      put(contents, key, readProperty(arg, key), flatten)
-    }
-  }
 }
 
 /** The whole error under `error` (or `error_2`, … when that key is taken by something else). */

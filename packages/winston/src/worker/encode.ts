@@ -10,22 +10,18 @@
  * would have.
  *
  * The shortcut is taken only where its result is provably the same as mapInfo's: every field value
- * a string, the level and message strings, the info not an Error and without inherited enumerable
- * keys, and splat arguments that add nothing (no printf tokens left in the message, no Error
- * argument, every key of an object argument already a field, none of them `timestamp`). Anything
- * else, and anything that throws while being read, returns false and goes through mapInfo on this
- * thread (see protocol.ts for the batch layout).
+ * a string, the level and message strings, and the info not an Error and without inherited
+ * enumerable keys. Anything else, and anything that throws while being read, returns false and
+ * goes through mapInfo on this thread (see protocol.ts for the batch layout).
  */
 import { inheritsEnumerableKeys } from '@logship/producer'
-import { FORMAT_TOKEN, LEVEL, parseTimestamp, set, SPLAT } from '../mapping.js'
+import { LEVEL, parseTimestamp, set } from '../mapping.js'
 import type { Contents } from '../mapping.js'
 import { MAPPED } from './protocol.js'
 
 /** Shapes (and trie nodes) are bounded: keys made of data (ids as keys) fall back to mapInfo. */
 const MAX_SHAPES = 1024
 const MAX_NODES = 8192
-/** Beyond this many fields the splat check (a scan of the record's keys) is left to mapInfo. */
-const MAX_SPLAT_SCAN = 64
 
 interface ShapeNode {
   readonly key: string
@@ -79,8 +75,6 @@ export class ShapeEncoder {
         batch.push(value)
         node = child
       }
-      const splat = info[SPLAT]
-      if (Array.isArray(splat) && splat.length > 0 && !splatAddsNothing(splat, message, keys, n)) return this.#undo(batch, start)
       if (node.id >= 0) {
         batch[start] = node.id
       } else {
@@ -110,43 +104,6 @@ export class ShapeEncoder {
     else (node.more ??= new Map()).set(key, child)
     return child
   }
-}
-
-/**
- * True when mapInfo's splat handling would add nothing to a record whose fields are `level`,
- * `message` and keys[0..n): no printf tokens left in the message (else the arguments would be
- * kept under `splat`), no Error argument (kept under `error`), and every key of every object
- * argument already a field (`timestamp` excepted: mapInfo may have taken it as the time, and then
- * adds it back from the argument).
- */
-function splatAddsNothing (args: unknown[], message: string, keys: string[], n: number): boolean {
-  if (message.indexOf('%') !== -1 && FORMAT_TOKEN.test(message)) return false
-  for (const arg of args) {
-    if (arg === null || typeof arg !== 'object') continue
-    if (arg instanceof Error) return false
-    if (Array.isArray(arg) || arg instanceof Date) continue
-    if (n > MAX_SPLAT_SCAN) return false
-    // for…in visits every own enumerable key, and inherited ones, which mapInfo never adds: one
-    // that is a field changes nothing, one that is not makes the answer false and mapInfo decides,
-    // so the answer stays exact. Keys usually come in the record's order: a cursor makes the scan
-    // one comparison per key.
-    let cursor = 0
-    for (const key in arg) {
-      if (key === 'level' || key === 'message') continue
-      if (key === 'timestamp') return false
-      let found = false
-      for (let i = 0; i < n; i++) {
-        const j = cursor + i < n ? cursor + i : cursor + i - n
-        if (keys[j] === key) {
-          cursor = j + 1
-          found = true
-          break
-        }
-      }
-      if (!found) return false
-    }
-  }
-  return true
 }
 
 /**
