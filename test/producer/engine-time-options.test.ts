@@ -118,6 +118,14 @@ test('userAgent: CR, LF and other control characters (and text beyond U+00FF) ar
   assert.equal(resolveOptions(base, {}).userAgent, 'logship/0.1.0')
 })
 
+test('tags: a plain object of strings; a Map, an array or a class instance is rejected rather than sent as no tags', () => {
+  for (const tags of [new Map([['env', 'prod']]), [['env', 'prod']], new (class Tags { env = 'prod' })(), null, 'env=prod']) {
+    assert.throws(() => resolveOptions({ ...base, tags: tags as never }, {}), { code: 'LOGSHIP_INVALID_OPTION', option: 'tags' })
+  }
+  assert.deepEqual(resolveOptions({ ...base, tags: { env: 'prod' } }, {}).tags, [['env', 'prod']])
+  assert.deepEqual(resolveOptions({ ...base, tags: Object.assign(Object.create(null), { env: 'prod' }) }, {}).tags, [['env', 'prod']])
+})
+
 test('credentials with whitespace, a line break or non-ASCII are rejected at construction, and never quoted', () => {
   const cases: Array<[Partial<ProducerOptions>, string, string]> = [
     [{ accessKeyId: 'AKID-from-file\n' }, 'accessKeyId', 'AKID-from-file'],

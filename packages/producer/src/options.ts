@@ -268,9 +268,11 @@ function resolveUserAgent (value: unknown): string {
 
 function resolveTags (tags: unknown): ReadonlyArray<readonly [string, string]> {
   if (tags === undefined) return []
-  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) throw new InvalidOptionError('tags', tags, 'an object of string keys and string values')
+  // A plain object only: a Map (or any class instance) has no own entries to read, and would ship no tags.
+  const proto: unknown = tags === null || typeof tags !== 'object' ? undefined : Object.getPrototypeOf(tags)
+  if (proto !== Object.prototype && proto !== null) throw new InvalidOptionError('tags', tags, 'an object of string keys and string values')
   const out: Array<readonly [string, string]> = []
-  for (const [key, value] of Object.entries(tags)) {
+  for (const [key, value] of Object.entries(tags as Record<string, unknown>)) {
     if (typeof value !== 'string') throw new InvalidOptionError(`tags.${key}`, value, 'a string')
     out.push([key, value])
   }
