@@ -279,6 +279,30 @@ test('callbacks: once per record with the batch Result; a throwing callback brea
   assert.equal(warnings.filter((m) => m.includes('again')).length, 0, 'warned once per producer')
 })
 
+test('an async callback or listener that rejects is reported like one that throws, never an unhandled rejection', async (t) => {
+  const warnings: string[] = []
+  const unhandled: unknown[] = []
+  const onWarning = (w: Error): void => { warnings.push(w.message) }
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('warning', onWarning)
+  process.on('unhandledRejection', onUnhandled)
+  t.after(() => { process.off('warning', onWarning); process.off('unhandledRejection', onUnhandled) })
+  for (const how of ['callback', 'listener'] as const) {
+    const { wire, producer } = setup()
+    wire.script = [ok()]
+    if (how === 'callback') producer.send(rec(0), { callback: async () => { throw new Error(`async ${how} bug`) } })
+    else {
+      producer.on('delivered', async () => { throw new Error(`async ${how} bug`) })
+      producer.send(rec(0))
+    }
+    await producer.flush()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.equal(producer.stats().delivered, 1)
+    assert.equal(warnings.filter((m) => m.includes(`async ${how} bug`) && m.includes('its promise rejected')).length, 1, warnings.join('\n'))
+  }
+  assert.deepEqual(unhandled, [])
+})
+
 test('callbacks may call send() and flush() re-entrantly', async () => {
   const { clock, wire, producer } = setup({ maxBatchCount: 1 })
   wire.manual = true

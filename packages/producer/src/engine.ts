@@ -472,7 +472,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
         abandoned && error !== undefined ? { code: error.code, message: error.message, nowMs: this.clock.now() } : undefined)
       if (callbacks !== null) {
         batch.callbacks = null
-        this.userCode.callEach(callbacks, result, 'a send() callback threw')
+        this.userCode.callEach(callbacks, result, 'a send() callback')
       }
       if (listening) {
         const info = { destination: batch.destination, logCount: batch.logCount, rawBytes: batch.bodyBytes, result }

@@ -2,7 +2,8 @@
  * User code (send callbacks, event listeners) runs synchronously inside the engine. One that
  * throws must never break the engine's bookkeeping: each call is guarded, and the first throw is
  * reported as a process warning (once per producer, so a listener that always throws cannot
- * flood the process).
+ * flood the process). An async one is guarded too: its rejected promise is reported the same way,
+ * instead of becoming an unhandled rejection that would end the process.
  */
 import type { EventEmitter } from 'node:events'
 
@@ -14,22 +15,30 @@ export class UserCodeGuard {
     const listeners = emitter.rawListeners(event) as Array<(arg: unknown) => void>
     for (let i = 0; i < listeners.length; i++) {
       try {
-        listeners[i].call(emitter, payload)
+        this.#watch(listeners[i].call(emitter, payload), `a '${event}' listener`)
       } catch (thrown) {
         this.#warnOnce(`a '${event}' listener threw`, thrown)
       }
     }
   }
 
-  /** Calls each callback with `arg`, each guarded. */
+  /** Calls each callback with `arg`, each guarded; `what` names them in a warning ('a send() callback'). */
   callEach<T> (callbacks: ReadonlyArray<(arg: T) => void>, arg: T, what: string): void {
     for (let i = 0; i < callbacks.length; i++) {
       try {
-        callbacks[i](arg)
+        this.#watch(callbacks[i](arg), what)
       } catch (thrown) {
-        this.#warnOnce(what, thrown)
+        this.#warnOnce(`${what} threw`, thrown)
       }
     }
+  }
+
+  /** A promise the user code returned: its rejection is reported, not left unhandled. */
+  #watch (returned: unknown, what: string): void {
+    if (returned === undefined || returned === null) return
+    const then = (returned as { then?: unknown }).then
+    if (typeof then !== 'function') return
+    then.call(returned, undefined, (rejected: unknown) => this.#warnOnce(`${what} (its promise rejected)`, rejected))
   }
 
   #warnOnce (what: string, thrown: unknown): void {
