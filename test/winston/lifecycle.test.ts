@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import { Worker } from 'node:worker_threads'
 import winston from 'winston'
 import LogshipTransportDefault, { LogshipTransport } from '@logship/winston'
-import { logsOf, startEmulator, tlsOptions, waitFor } from './helpers.js'
+import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, logsOf, startEmulator, tlsOptions, waitFor } from './helpers.js'
 import type { Emulator } from './helpers.js'
 
 // winston exports the base class as `Transport`; its typings call it `transport`.
@@ -280,6 +280,25 @@ describe('lifecycle details', () => {
       assert.equal(transport.stats().dropped, 2)
       assert.deepEqual(logsOf(emulator, options.topicId).map(({ fields }) => fields.message), ['delivered at close'])
       logger.clear()
+    })
+    test(`${worker ? 'worker' : 'in-process'} mode: setCredentials() throws LOGSHIP_CREDENTIALS_ERROR for an unusable value, without quoting it, and keeps the old credentials`, async () => {
+      const options = tlsOptions(emulator)
+      const transport = new LogshipTransport({ ...options, worker } as never)
+      const logger = winston.createLogger({ transports: [transport] })
+      const secret = 'rotated-secret-7f3a\n'
+      assert.throws(() => transport.setCredentials({ accessKeyId: 'rotated-key-id-9c1b', accessKeySecret: secret }), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'LOGSHIP_CREDENTIALS_ERROR')
+        assert.match(error.message, /accessKeySecret/)
+        assert.ok(!error.message.includes('rotated-secret-7f3a') && !error.message.includes('rotated-key-id-9c1b'), 'no value is quoted')
+        return true
+      })
+      assert.throws(() => transport.setCredentials({ accessKeyId: '', accessKeySecret: 'x' }), { code: 'LOGSHIP_CREDENTIALS_ERROR' })
+      logger.info('with the old credentials')
+      await transport.flush()
+      assert.deepEqual(logsOf(emulator, options.topicId).map(({ fields }) => fields.message), ['with the old credentials'])
+      // Valid ones are taken as before.
+      transport.setCredentials({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET })
+      await endLogger(logger)
     })
   }
 

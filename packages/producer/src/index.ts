@@ -7,6 +7,8 @@ export { contentToString, mapContents } from './contents.js'
 export type { MapContentsOptions } from './contents.js'
 // Which keys the adapters send: own enumerable ones only, as the encoder (internal, not in the README).
 export { inheritsEnumerableKeys } from './contents.js'
+// What setCredentials() checks, for a worker adapter to throw on the calling thread (internal, not in the README).
+export { checkCredentials } from './services/credentials.js'
 // Observability: the diagnostic log's helper for worker modes, tracing channel names, and the
 // metrics messages workers post (registerMetrics lives in '@logship/producer/prometheus').
 export { pipeDiagnostics } from './observability/diagnostics.js'

@@ -141,6 +141,14 @@ export function credentialTextProblem (fields: { accessKeyId: string, accessKeyS
   return undefined
 }
 
+/**
+ * Throws the CredentialsError `set()` (so setCredentials()) would for these credentials, and
+ * nothing else: for adapters that hand credentials to a producer in another thread.
+ */
+export function checkCredentials (credentials: Credentials): void {
+  validate(credentials)
+}
+
 function validate (credentials: Credentials): { credentials: CurrentCredentials, expiresAtMs: number } {
   if (credentials === null || typeof credentials !== 'object') throw new CredentialsError('the provider returned no credentials object')
   const { accessKeyId, accessKeySecret, securityToken, expiresAt } = credentials

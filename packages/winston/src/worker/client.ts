@@ -6,6 +6,7 @@
  * the last batch and a close request and waits for it synchronously, bounded by closeTimeoutMs.
  */
 import { Worker } from 'node:worker_threads'
+import { checkCredentials } from '@logship/producer'
 import type { CloseSummary, Credentials, ProducerOptions, ProducerStats } from '@logship/producer'
 import type { MappedRecord } from '../mapping.js'
 import type { EmitEvent, Sink } from '../sink.js'
@@ -144,7 +145,9 @@ export class WorkerSink implements Sink, ExitParticipant {
     if (!this.#exited) this.#worker.postMessage({ op: 'listen', name: name as ForwardedEvent } satisfies ToWorker)
   }
 
+  /** Throws here, as in-process mode does, what the worker's producer would refuse (LOGSHIP_CREDENTIALS_ERROR). */
   setCredentials (credentials: Credentials): void {
+    checkCredentials(credentials)
     if (!this.#exited) this.#worker.postMessage({ op: 'credentials', credentials } satisfies ToWorker)
   }
 

@@ -120,8 +120,9 @@ function start (): void {
       case 'credentials':
         try {
           producer.setCredentials(message.credentials)
-        } catch {
-          // Bad credentials show up as failed batches, like any other auth problem.
+        } catch (error) {
+          // Not expected: the logging thread has checked them already (client.ts) and thrown there.
+          post({ op: 'fatal', error: toPlainError(error) })
         }
         break
     }
