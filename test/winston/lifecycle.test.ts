@@ -281,6 +281,54 @@ describe('lifecycle details', () => {
       assert.deepEqual(logsOf(emulator, options.topicId).map(({ fields }) => fields.message), ['delivered at close'])
       logger.clear()
     })
+    test(`${worker ? 'worker' : 'in-process'} mode: records logged one per turn across close() are each delivered or dropped and counted, with one drop event`, async () => {
+      // The worker answers its close while batches are still on their way to it, and records are
+      // logged between that answer and after it: each must be delivered or dropped as 'closed'.
+      for (let round = 0; round < 3; round++) {
+        const options = tlsOptions(emulator)
+        const transport = new LogshipTransport({ ...options, worker } as never)
+        let dropEvents = 0
+        transport.on('drop', (event: { reason: string, count: number }) => {
+          assert.equal(event.reason, 'closed')
+          dropEvents += event.count
+        })
+        const logger = winston.createLogger({ transports: [transport] })
+        const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+        let logged = 0
+        let stop = false
+        const logging = (async () => {
+          while (!stop) {
+            logger.info(`record ${logged++}`)
+            await turn()
+          }
+        })()
+        let summary: Awaited<ReturnType<LogshipTransport['close']>>
+        let loggedByClose: number
+        let dropEventsByClose: number
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 30))
+          summary = await transport.close()
+          loggedByClose = logged
+          dropEventsByClose = dropEvents
+          await new Promise((resolve) => setTimeout(resolve, 30))
+        } finally {
+          stop = true
+          await logging
+        }
+        assert.equal(summary.timedOut, false)
+        assert.equal(summary.delivered + summary.failed + summary.dropped, loggedByClose, `round ${round}: the close summary accounts for every record logged before it`)
+        assert.equal(summary.dropped, dropEventsByClose, `round ${round}: drop events by the close`)
+        await turn()
+        await turn()
+        const stats = transport.stats()
+        assert.ok(logged > loggedByClose, 'records were logged after close() settled')
+        assert.equal(stats.delivered + stats.failed + stats.dropped, logged, `round ${round}: every record is delivered or dropped (stats)`)
+        assert.equal(stats.dropped, dropEvents, `round ${round}: one drop event per dropped record`)
+        assert.equal(logsOf(emulator, options.topicId).length, stats.delivered)
+        logger.clear()
+      }
+    })
+
     test(`${worker ? 'worker' : 'in-process'} mode: setCredentials() throws LOGSHIP_CREDENTIALS_ERROR for an unusable value, without quoting it, and keeps the old credentials`, async () => {
       const options = tlsOptions(emulator)
       const transport = new LogshipTransport({ ...options, worker } as never)

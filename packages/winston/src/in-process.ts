@@ -52,7 +52,10 @@ export class InProcessSink implements Sink {
     })).then((summary) => {
       this.#metrics.flush()
       this.#metrics.stop()
-      return summary
+      // Records logged after the producer computed its summary (while its diagnostics closed) were
+      // dropped as 'closed' since: they were logged before this resolves, so they belong in it.
+      const dropped = this.#producer.stats().dropped
+      return dropped > summary.dropped ? { ...summary, dropped } : summary
     })
     return this.#closing
   }

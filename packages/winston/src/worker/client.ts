@@ -46,14 +46,20 @@ export class WorkerSink implements Sink, ExitParticipant {
   #nextId = 0
   /** Records handed to the worker (or queued for it): what a silent worker's summary is judged against. */
   #written = 0
+  /** Records posted to the worker: those it did not take before answering its close are dropped here. */
+  #posted = 0
   /** Records dropped on this thread, never seen by the worker: it had exited, or close() had settled. */
   #droppedHere = 0
   readonly #waiting = new Map<number, (message: FromWorker | undefined) => void>()
   #exited = false
-  /** close() has settled: the worker is being terminated and takes nothing more. */
+  /** The worker answered close() (or never will): it takes nothing more and is being terminated. */
   #released = false
   #closeDeadline = 0
   #closing: Promise<CloseSummary> | undefined
+  /** Id of close()'s request; its answer releases the worker (#release). */
+  #closeId = -1
+  /** Records #release dropped: they go into the close summary. */
+  #droppedAtRelease = 0
 
   constructor (options: ProducerOptions, closeTimeoutMs: number, emit: EmitEvent) {
     this.#closeTimeoutMs = closeTimeoutMs
@@ -109,16 +115,37 @@ export class WorkerSink implements Sink, ExitParticipant {
     if (this.#closing !== undefined) return this.#closing
     this.#post()
     this.#closeDeadline = Date.now() + this.#closeTimeoutMs
+    this.#closeId = ++this.#nextId
     const asked = this.#exited
       ? Promise.resolve(undefined)
-      : this.#ask({ op: 'close', id: ++this.#nextId, deadline: this.#closeDeadline }, this.#closeTimeoutMs + WORKER_LOST_GRACE_MS)
+      : this.#ask({ op: 'close', id: this.#closeId, deadline: this.#closeDeadline }, this.#closeTimeoutMs + WORKER_LOST_GRACE_MS)
     this.#closing = asked.then((message) => {
       this.#released = true
       unregisterForExit(this)
       void this.#worker.terminate().catch(() => {})
-      return message?.op === 'closed' ? message.summary : this.#unansweredSummary()
+      if (message?.op !== 'closed') return this.#unansweredSummary()
+      const summary = message.summary
+      return this.#droppedAtRelease === 0 ? summary : { ...summary, dropped: summary.dropped + this.#droppedAtRelease }
     })
     return this.#closing
+  }
+
+  /**
+   * The worker answered close(): it takes nothing more (worker.ts ignores later batches). Run as the
+   * answer arrives, before any other code of this thread, so no batch is posted after it. What the
+   * worker did not take (batches in flight when it answered) and the batch not posted yet are
+   * dropped here, counted and reported once, and go into the close summary.
+   */
+  #release (received: number): void {
+    this.#released = true
+    const unposted = this.#batchRecords
+    this.#batch = [0]
+    this.#batchRecords = 0
+    const count = Math.max(0, this.#posted - received) + unposted
+    if (count === 0) return
+    this.#droppedAtRelease = count
+    this.#droppedHere += count
+    this.#emit('drop', { reason: 'closed', count, bytes: 0 })
   }
 
   /**
@@ -187,6 +214,7 @@ export class WorkerSink implements Sink, ExitParticipant {
       this.#emit('drop', { reason: this.#closing === undefined ? 'worker_exited' : 'closed', count, bytes: 0 })
       return
     }
+    this.#posted += count
     this.#worker.postMessage(batch)
   }
 
@@ -222,8 +250,11 @@ export class WorkerSink implements Sink, ExitParticipant {
       case 'event':
         this.#emit(message.name, message.name === 'diagnostic' || message.name === 'metrics' ? message.arg : fromPlainEvent(message.arg))
         break
-      case 'flushed':
       case 'closed':
+        if (message.id === this.#closeId && !this.#released) this.#release(message.received)
+        this.#waiting.get(message.id)?.(message)
+        break
+      case 'flushed':
         this.#waiting.get(message.id)?.(message)
         break
       case 'fatal':

@@ -57,7 +57,11 @@ export const FORWARDED_EVENTS: readonly string[] = ['delivered', 'failed', 'retr
 export type FromWorker =
   | { op: 'event', name: 'delivered' | 'failed' | 'retry' | 'drop' | 'diagnostic' | 'metrics', arg: Record<string, unknown> }
   | { op: 'flushed', id: number }
-  | { op: 'closed', id: number, summary: CloseSummary }
+  /**
+   * `received`: records the worker took in batches before its close settled (delivered, failed or
+   * dropped by it). It takes none after this answer: the logging thread counts the rest as dropped.
+   */
+  | { op: 'closed', id: number, summary: CloseSummary, received: number }
   | { op: 'fatal', error: PlainError }
 
 export interface PlainError {

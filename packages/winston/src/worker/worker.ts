@@ -60,6 +60,13 @@ function start (): void {
   let metrics: MetricsForwarder | undefined
 
   let closing = false
+  /**
+   * The close has settled and been answered: batches still arriving were posted before the logging
+   * thread read the answer; it counts them as dropped (`received` in the answer), so they are ignored here.
+   */
+  let settled = false
+  /** Records taken in batches, up to the close answer. */
+  let received = 0
 
   /** Key sequences of the shape form, by id (protocol.ts). */
   const shapes: string[][] = []
@@ -74,6 +81,8 @@ function start (): void {
   }
 
   function ingest (items: RecordBatch): void {
+    if (settled) return
+    received += items[0] as number
     if (closing) {
       // Records that came after the close request: the producer counts them (published by its `drop` listener).
       reportAdapterDrop(producer, 'closed', items[0] as number, 0)
@@ -98,16 +107,22 @@ function start (): void {
         if (closing) break
         closing = true
         producer.close({ timeoutMs: Math.max(1, message.deadline - Date.now()) }).then(
-          (summary) => {
+          (closeSummary) => {
             publishStats(producer)
+            // Batches taken after the producer computed its summary (while its diagnostics closed)
+            // were dropped as 'closed' since: they belong in it too.
+            const dropped = producer.stats().dropped
+            const summary = dropped > closeSummary.dropped ? { ...closeSummary, dropped } : closeSummary
             metrics?.flush()
             metrics?.stop()
+            settled = true
             markClosed()
-            post({ op: 'closed', id: message.id, summary })
+            post({ op: 'closed', id: message.id, summary, received })
           },
           () => {
+            settled = true
             markClosed()
-            post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: producer.stats().dropped, pending: 0, timedOut: true } })
+            post({ op: 'closed', id: message.id, summary: { delivered: 0, failed: 0, dropped: producer.stats().dropped, pending: 0, timedOut: true }, received })
           })
         break
       case 'listen':
