@@ -97,6 +97,16 @@ describe('worker mode exit paths', () => {
     assert.ok(child.ms < 1500 + 8000, `exit took ${child.ms} ms`)
   })
 
+  test('flushOnExit: false: the exit does not wait for delivery', async () => {
+    // A held backend and a long closeTimeoutMs: with the exit wait the child would take 20 s.
+    const options = { ...tlsOptions(emulator), closeTimeoutMs: 20_000, requestTimeoutMs: 60_000, flushOnExit: false }
+    const fault = emulator.inject({ kind: 'hold', ms: 30_000, topicId: options.topicId })
+    const child = await runFixture('exit.mjs', ['exit', randomUUID(), '100'], options)
+    emulator.removeFault(fault)
+    assert.equal(child.code, 0, child.stderr)
+    assert.ok(child.ms < 10_000, `exit took ${child.ms} ms`)
+  })
+
   test('a dead endpoint: the process still exits promptly', async () => {
     const options = { ...tlsOptions(emulator), endpoint: 'http://127.0.0.1:9', closeTimeoutMs: 1500 }
     const child = await runFixture('exit.mjs', ['exit', randomUUID(), '100'], options)

@@ -76,7 +76,9 @@ export class WorkerSink implements Sink, ExitParticipant {
     this.#worker.on('exit', (code) => this.#onExit(code))
     // After the listeners: adding a 'message' listener refs the worker's port again.
     this.#worker.unref()
-    registerForExit(this)
+    // flushOnExit: false opts out of the exit wait, as it opts the producer out of its exit flush:
+    // what is not delivered when the process exits is lost, and the exit is not held for it.
+    if (options.flushOnExit !== false) registerForExit(this)
   }
 
   write (record: MappedRecord): void {
