@@ -163,6 +163,18 @@ test('with flushOnExit: false, an awaited flush() keeps the process alive throug
   assert.equal(emulator.logs({ topicId: 'exit-topic' }).length, 20)
 })
 
+test('an awaited close({ timeoutMs }) returns at its deadline while the credentials provider never answers', async () => {
+  emulator.reset()
+  const { status, elapsedMs, report, stderr } = await runChild({ mode: 'close-provider-hangs', count: 5 })
+  assert.equal(status, 0, stderr)
+  assert.equal(report.mainDone, true, 'await producer.close() settled before the process exited')
+  assert.deepEqual(report.closeSummary, { delivered: 0, failed: 0, dropped: 0, pending: 5, timedOut: true })
+  const [s] = report.stats
+  assert.equal(s.inFlight, 0)
+  assert.equal(s.abandoned, 5)
+  assert.ok(elapsedMs < 15_000, `took ${elapsedMs} ms`)
+})
+
 test('many producers, some closed early: one beforeExit listener, every record delivered', async () => {
   emulator.reset()
   const { status, report, stderr } = await runChild({ mode: 'many', count: 5 })

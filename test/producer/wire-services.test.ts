@@ -234,6 +234,65 @@ test('credentials provider: first use, re-called once after an auth failure, the
   assert.match(String(svc.seen[1].headers.authorization), /Credential=AK2\//)
 })
 
+test('a credentials provider that never answers fails the attempt after requestTimeoutMs (retriable) and is called again next attempt', async (t) => {
+  const svc = await fakeService(t, [{ status: 200 }])
+  let calls = 0
+  const provider = (): Promise<Credentials> => { calls++; return new Promise<Credentials>(() => {}) }
+  const wire = createWire(tlsOptions({ endpoint: svc.origin, accessKeyId: provider, requestTimeoutMs: 200 }))
+  t.after(() => wire.close())
+  const started = Date.now()
+  const outcome = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  const elapsed = Date.now() - started
+  assert.equal(outcome.ok, false)
+  assert.equal(outcome.ok ? '' : outcome.error.code, 'LOGSHIP_CREDENTIALS_ERROR')
+  assert.equal(outcome.ok ? true : outcome.retriable, true)
+  assert.match(outcome.ok ? '' : outcome.errorMessage, /did not answer within 200 ms/)
+  assert.ok(elapsed >= 190 && elapsed < 2000, `took ${elapsed} ms`)
+  assert.equal(calls, 1)
+  const again = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  assert.equal(again.ok, false)
+  assert.equal(calls, 2, 'the next attempt calls the provider again')
+  assert.equal(svc.seen.length, 0)
+})
+
+test('a credentials provider answering after the bound: that attempt fails, the late answer is kept and used next, never over newer ones', async (t) => {
+  const svc = await fakeService(t, [{ status: 200 }])
+  let calls = 0
+  const answers: Array<(c: Credentials) => void> = []
+  const provider = (): Promise<Credentials> => {
+    calls++
+    return new Promise<Credentials>((resolve) => { answers.push(resolve) })
+  }
+  const wire = createWire(tlsOptions({ endpoint: svc.origin, accessKeyId: provider, requestTimeoutMs: 150 }))
+  t.after(() => wire.close())
+  const first = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  assert.equal(first.ok ? '' : first.error.code, 'LOGSHIP_CREDENTIALS_ERROR')
+  // A second call (the next attempt) is waited for while the first one's answer comes late.
+  const second = wire.send(batchOf(wire, [{ a: 'c' }]))
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(calls, 2)
+  answers[0]({ accessKeyId: 'AK-late', accessKeySecret: 'SK-late-secret', securityToken: 'TOKEN-late' })
+  const secondOutcome = await second
+  assert.equal(secondOutcome.ok, true, 'the late answer serves the attempt waiting for the next call')
+  assert.match(String(svc.seen[0].headers.authorization), /Credential=AK-late\//)
+  // The second call answers late too: newer than the first, so it is applied.
+  answers[1]({ accessKeyId: 'AK-second', accessKeySecret: 'SK-second-secret' })
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal((await wire.send(batchOf(wire, [{ a: 'd' }]))).ok, true)
+  assert.match(String(svc.seen[1].headers.authorization), /Credential=AK-second\//)
+  assert.equal(calls, 2, 'no further provider call: the late answers are used')
+  // setCredentials() is newer than any answer of a call started before it.
+  wire.setCredentials({ accessKeyId: 'AK-set', accessKeySecret: 'SK-set-secret', expiresAt: Date.now() - 1 })
+  const third = await wire.send(batchOf(wire, [{ a: 'e' }])) // expired: calls the provider, which times out
+  assert.equal(third.ok ? '' : third.error.code, 'LOGSHIP_CREDENTIALS_ERROR')
+  assert.equal(calls, 3)
+  wire.setCredentials({ accessKeyId: 'AK-set2', accessKeySecret: 'SK-set2-secret' })
+  answers[2]({ accessKeyId: 'AK-stale', accessKeySecret: 'SK-stale-secret' })
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal((await wire.send(batchOf(wire, [{ a: 'f' }]))).ok, true)
+  assert.match(String(svc.seen[2].headers.authorization), /Credential=AK-set2\//, 'a stale late answer does not replace newer credentials')
+})
+
 test('credentials provider returning the same credentials after an auth failure: no re-send, final error', async (t) => {
   const svc = await fakeService(t, [{ status: 401, body: '{"errorCode":"Unauthorized","errorMessage":"no"}' }])
   let calls = 0

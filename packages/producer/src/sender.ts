@@ -101,6 +101,7 @@ export class Sender {
   keepProcessAlive (on: boolean): void {
     if (on === this.holdsProcess) return
     this.holdsProcess = on
+    this.wire.keepProcessAlive?.(on)
     if (this.retryTimer !== undefined) {
       if (on) this.retryTimer.ref?.()
       else this.retryTimer.unref?.()

@@ -94,6 +94,11 @@ export interface Wire {
   setCredentials (credentials: Credentials): void
   /** Optional: tells `listener` about every call of a credentials provider (for diagnostics; never secrets). */
   observeCredentials? (listener: CredentialsListener): void
+  /**
+   * Optional: whether timers of an attempt still in progress (a credentials provider call's bound)
+   * keep the process alive; follows the sender's retry timer (someone waits for the batches).
+   */
+  keepProcessAlive? (on: boolean): void
   /** Wait for in-flight requests' sockets to finish, then release the connection pools. */
   close (): Promise<void>
   /** Abort in-flight requests and release the pools now. */

@@ -2,6 +2,14 @@
  * Credentials for signing: static ones, or a provider called at first use, again before
  * `expiresAt`, and once more after the service rejects them. Concurrent refreshes share one call.
  * Nothing here ever puts a secret or token into an error message.
+ *
+ * A provider call is waited for at most `timeoutMs` (requestTimeoutMs): one that has not settled by
+ * then counts as a failed call (unexpired credentials are kept, else LOGSHIP_CREDENTIALS_ERROR,
+ * retriable), and the next attempt calls the provider again. Its answer is not dropped when it comes
+ * late: valid credentials are applied then, and also serve a later call still being waited for,
+ * unless newer ones (a later call's answer, setCredentials()) were applied in the meantime; a late
+ * failure is ignored (the time-out was already reported). The bounding timer is unref'd unless
+ * someone waits for the batches (keepProcessAlive, as the sender's retry timer).
  */
 import { CredentialsError } from '../errors.js'
 import type { CredentialsListener } from '../transport.js'
@@ -21,13 +29,21 @@ export class CredentialsSource {
   private current: CurrentCredentials | undefined
   private expiresAtMs = Infinity
   private refreshAtMs = Infinity
-  private pending: Promise<CurrentCredentials> | undefined
+  /** The provider call being waited for, if any. */
+  private wait: Wait | undefined
+  /** Provider calls started, and the number of the call (or setCredentials) whose answer is current. */
+  private calls = 0
+  private appliedCall = 0
+  private holdsProcess = false
+  private destroyed = false
+  private readonly timeoutMs: number
   private readonly now: () => number
   /** Told about each provider call (diagnostics). */
   listener: CredentialsListener | undefined
 
-  constructor (source: Credentials | CredentialsProvider, now: () => number = Date.now) {
+  constructor (source: Credentials | CredentialsProvider, now: () => number = Date.now, timeoutMs = Infinity) {
     this.now = now
+    this.timeoutMs = timeoutMs
     if (typeof source === 'function') this.provider = source
     else this.set(source)
   }
@@ -60,10 +76,26 @@ export class CredentialsSource {
 
   /** Rotation at run time: used from the next request on. A provider, if any, takes over at expiry. */
   set (credentials: Credentials): void {
-    const valid = validate(credentials)
-    this.current = valid.credentials
-    this.expiresAtMs = valid.expiresAtMs
-    this.refreshAtMs = refreshTime(valid.expiresAtMs, this.now())
+    this.store(credentials)
+    // Newer than the answer of any provider call started so far.
+    this.appliedCall = ++this.calls
+  }
+
+  /** Whether the timer bounding a provider call keeps the process alive (see Sender.keepProcessAlive). */
+  keepProcessAlive (on: boolean): void {
+    this.holdsProcess = on
+    const timer = this.wait?.timer
+    if (timer !== undefined) {
+      if (on) timer.ref()
+      else timer.unref()
+    }
+  }
+
+  /** The wire is destroyed: whoever waits for the provider gets an error now; later answers are ignored. */
+  destroy (): void {
+    this.destroyed = true
+    const wait = this.wait
+    if (wait !== undefined) this.endWait(wait, () => { throw new CredentialsError('the producer was destroyed while waiting for the credentials provider') })
   }
 
   /**
@@ -78,27 +110,86 @@ export class CredentialsSource {
   }
 
   private refresh (force = false): Promise<CurrentCredentials> {
-    if (this.pending !== undefined) return this.pending
+    if (this.wait !== undefined) return this.wait.promise
+    if (this.destroyed) return Promise.reject(new CredentialsError('the producer was destroyed'))
     const provider = this.provider as CredentialsProvider
-    const pending = (async () => {
-      let result: Credentials
-      try {
-        result = await provider()
-      } catch (error) {
-        return this.fallback(force, `the credentials provider failed: ${describe(error, this.secrets())}`)
-      }
-      try {
-        this.set(result)
-      } catch (error) {
-        return this.fallback(force, (error as Error).message)
-      }
-      this.tell({ ok: true, forced: force, ...(this.expiresAtMs === Infinity ? {} : { expiresAt: new Date(this.expiresAtMs).toISOString() }) })
-      return this.current as CurrentCredentials
-    })()
-    this.pending = pending
+    const call = ++this.calls
+    let resolve!: (value: CurrentCredentials) => void
+    let reject!: (error: unknown) => void
+    const promise = new Promise<CurrentCredentials>((res, rej) => { resolve = res; reject = rej })
+    const wait: Wait = { promise, resolve, reject, timer: undefined }
     // Cleared only after settling, so callers arriving meanwhile share this call.
-    void pending.then(() => { this.pending = undefined }, () => { this.pending = undefined })
-    return pending
+    this.wait = wait
+    if (Number.isFinite(this.timeoutMs)) {
+      wait.timer = setTimeout(() => {
+        wait.timer = undefined
+        this.endWait(wait, () => this.fallback(force, `the credentials provider did not answer within ${this.timeoutMs} ms (requestTimeoutMs)`))
+      }, this.timeoutMs)
+      if (!this.holdsProcess) wait.timer.unref()
+    }
+    void this.callProvider(provider).then((answer) => {
+      if (this.destroyed) return
+      if (this.wait !== wait) {
+        // Late (the wait timed out): only valid credentials newer than the current ones count.
+        if ('credentials' in answer && call > this.appliedCall) {
+          this.apply(answer.credentials, call, force)
+          // A later call still waited for is served by this answer too.
+          const later = this.wait
+          if (later !== undefined) this.endWait(later, () => this.current as CurrentCredentials)
+        }
+        return
+      }
+      if ('error' in answer) {
+        this.endWait(wait, () => this.fallback(force, answer.error))
+        return
+      }
+      if (call > this.appliedCall) this.apply(answer.credentials, call, force)
+      this.endWait(wait, () => this.current as CurrentCredentials)
+    })
+    return promise
+  }
+
+  /** One provider call: valid credentials, or why not (never rejects). */
+  private async callProvider (provider: CredentialsProvider): Promise<{ credentials: Credentials } | { error: string }> {
+    let result: Credentials
+    try {
+      result = await provider()
+    } catch (error) {
+      return { error: `the credentials provider failed: ${describe(error, this.secrets())}` }
+    }
+    try {
+      validate(result)
+    } catch (error) {
+      return { error: (error as Error).message }
+    }
+    return { credentials: result }
+  }
+
+  private store (credentials: Credentials): void {
+    const valid = validate(credentials)
+    this.current = valid.credentials
+    this.expiresAtMs = valid.expiresAtMs
+    this.refreshAtMs = refreshTime(valid.expiresAtMs, this.now())
+  }
+
+  private apply (credentials: Credentials, call: number, force: boolean): void {
+    this.store(credentials)
+    this.appliedCall = call
+    this.tell({ ok: true, forced: force, ...(this.expiresAtMs === Infinity ? {} : { expiresAt: new Date(this.expiresAtMs).toISOString() }) })
+  }
+
+  /** Settles `wait` with what `value` returns or throws, and lets the next get() call the provider again. */
+  private endWait (wait: Wait, value: () => CurrentCredentials): void {
+    if (this.wait === wait) this.wait = undefined
+    if (wait.timer !== undefined) {
+      clearTimeout(wait.timer)
+      wait.timer = undefined
+    }
+    try {
+      wait.resolve(value())
+    } catch (error) {
+      wait.reject(error)
+    }
   }
 
   /** A failed refresh keeps using credentials that have not expired yet. */
@@ -116,6 +207,13 @@ export class CredentialsSource {
       // Diagnostics never break signing.
     }
   }
+}
+
+interface Wait {
+  promise: Promise<CurrentCredentials>
+  resolve: (value: CurrentCredentials) => void
+  reject: (error: unknown) => void
+  timer: ReturnType<typeof setTimeout> | undefined
 }
 
 /**

@@ -66,7 +66,8 @@ export class ServiceWire implements Wire {
       connections: options.maxSenderCount,
       ...(options.ca === undefined ? {} : { ca: options.ca })
     })
-    this.credentials = new CredentialsSource(options.credentials, this.now)
+    // A provider call gets requestTimeoutMs of its own, apart from the request's (see credentials.ts).
+    this.credentials = new CredentialsSource(options.credentials, this.now, options.requestTimeoutMs)
     this.timeWindow = protocol.timeWindow === undefined ? undefined : new TimeWindow(protocol.timeWindow, this.now)
     this.defaultDestination = protocol.resolve(undefined)
   }
@@ -140,12 +141,17 @@ export class ServiceWire implements Wire {
     this.credentials.listener = listener
   }
 
+  keepProcessAlive (on: boolean): void {
+    this.credentials.keepProcessAlive(on)
+  }
+
   close (): Promise<void> {
     return this.http.close()
   }
 
   destroy (): void {
     this.destroyed = true
+    this.credentials.destroy()
     this.http.destroy()
   }
 
