@@ -5,6 +5,8 @@
  * `service` and `destination`. The metrics are created once per registry (and prefix) and shared:
  * registering another producer adds label values, so several producers never clash; two producers
  * with the same name get `name#2`, `name#3`, … in that registry.
+ * Registering a source again with the same registry and prefix returns the registration in place
+ * (nothing counted twice); records_total starts from the source's lifetime stats() counters.
  *
  *   registerMetrics(producer)                      // in this thread
  *   registerMetrics(pino.transport({ target: '@logship/pino', … }))   // worker modes: the stream or
@@ -52,7 +54,14 @@ interface Metrics {
   gauges: Map<string, { labels: Labels, stats: () => ProducerStats | undefined }>
   /** Producer labels in use, and who uses them. */
   names: Map<string, object>
+  /** Sources observed now (a producer or an emitter), so registering one again does not count twice. */
+  sources: WeakMap<object, MetricsRegistration>
+  /** Per source and producer name: the lifetime totals already counted by an ended registration. */
+  counted: WeakMap<object, Map<string, Totals>>
 }
+
+type Totals = Record<'delivered' | 'failed' | 'dropped' | 'abandoned', number>
+const RESULTS = ['delivered', 'failed', 'dropped', 'abandoned'] as const
 
 export const DEFAULT_PREFIX = 'logship_'
 const BASE: Base[] = ['producer', 'service', 'destination']
@@ -75,6 +84,11 @@ export function registerMetrics (source: unknown, options: MetricsOptions = {}):
   const prefix = options.prefix ?? DEFAULT_PREFIX
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) throw new TypeError(`registerMetrics: invalid prefix ${String(prefix)}`)
   const m = metricsFor(registry, prefix)
+  if (source !== null && typeof source === 'object') {
+    // Registered already with this registry and prefix: the same registration, nothing counted twice.
+    const existing = m.sources.get(source)
+    if (existing !== undefined) return existing
+  }
   if (isObservable(source)) return observeProducer(m, source)
   if (source !== null && typeof source === 'object' && typeof (source as EventEmitter).on === 'function') {
     return observeEmitter(m, source as EventEmitter & { stats?: () => ProducerStats })
@@ -89,6 +103,8 @@ function observeProducer (m: Metrics, producer: Parameters<typeof isObservable>[
   const base = { producer: name, service: identity.service }
   const labels: Labels = { ...base, destination: identity.destination }
   initialize(m, labels)
+  // records_total starts from the producer's lifetime counters, so a late registration still matches stats().
+  seed(m, labels, totalsOf(producer.stats()), m.counted.get(producer)?.get(''))
   m.gauges.set(name, { labels, stats: () => producer.stats() })
   const observer: ProducerObserver = {
     request: (d, status, code, ms, ok) => apply(m, labels, ['request', destinationLabel(d), status, code, ms / 1000, ok]),
@@ -97,7 +113,16 @@ function observeProducer (m: Metrics, producer: Parameters<typeof isObservable>[
     dropped: (reason, count, bytes) => apply(m, labels, ['drop', reason, count, bytes])
   }
   const detach = producer[kObserve](observer)
-  return { unregister: once(() => { detach(); release(m, name, producer) }) }
+  const registration: MetricsRegistration = {
+    unregister: once(() => {
+      detach()
+      m.counted.set(producer, new Map([['', totalsOf(producer.stats())]]))
+      m.sources.delete(producer)
+      release(m, name, producer)
+    })
+  }
+  m.sources.set(producer, registration)
+  return registration
 }
 
 function observeEmitter (m: Metrics, source: EventEmitter & { stats?: () => ProducerStats }): MetricsRegistration {
@@ -113,6 +138,8 @@ function observeEmitter (m: Metrics, source: EventEmitter & { stats?: () => Prod
       entry = { labels: { producer: name, service: message.service, destination: message.destination }, stats: undefined, owner }
       seen.set(message.producer, entry)
       initialize(m, entry.labels)
+      // As for a producer: from its lifetime counters (the message's stats, less what its ops add).
+      seed(m, entry.labels, totalsBefore(message), m.counted.get(source)?.get(message.producer))
       const e = entry
       // Live counters when the source has them in this thread (the winston transport shares them); else the last message's.
       m.gauges.set(name, { labels: e.labels, stats: live !== undefined && seen.size === 1 ? live : () => e.stats })
@@ -121,11 +148,41 @@ function observeEmitter (m: Metrics, source: EventEmitter & { stats?: () => Prod
     for (const op of message.ops) apply(m, entry.labels, op)
   }
   source.on('metrics', listener)
-  return {
+  const registration: MetricsRegistration = {
     unregister: once(() => {
       source.removeListener('metrics', listener)
-      for (const entry of seen.values()) release(m, entry.labels.producer, entry.owner)
+      const counted = m.counted.get(source) ?? new Map<string, Totals>()
+      for (const [producer, entry] of seen) {
+        if (entry.stats !== undefined) counted.set(producer, totalsOf(entry.stats))
+        release(m, entry.labels.producer, entry.owner)
+      }
+      m.counted.set(source, counted)
+      m.sources.delete(source)
     })
+  }
+  m.sources.set(source, registration)
+  return registration
+}
+
+function totalsOf (stats: ProducerStats): Totals {
+  return { delivered: stats.delivered, failed: stats.failed, dropped: stats.dropped, abandoned: stats.abandoned }
+}
+
+/** A message's stats include its own ops: the totals before them. */
+function totalsBefore (message: MetricsMessage): Totals {
+  const totals = totalsOf(message.stats)
+  for (const op of message.ops) {
+    if (op[0] === 'settled') totals[op[2]] -= op[3]
+    else if (op[0] === 'drop') totals.dropped -= op[2]
+  }
+  return totals
+}
+
+/** records_total gets what the source counted before this registration (less what an earlier one counted). */
+function seed (m: Metrics, labels: Labels, totals: Totals, counted: Totals | undefined): void {
+  for (const result of RESULTS) {
+    const n = totals[result] - (counted?.[result] ?? 0)
+    if (Number.isFinite(n) && n > 0) m.records.inc({ ...labels, result }, n)
   }
 }
 
@@ -165,7 +222,7 @@ function apply (m: Metrics, labels: Labels, op: MetricOp): void {
 
 /** Series every producer has from the start, so dashboards and rate() see zeros rather than gaps. */
 function initialize (m: Metrics, labels: Labels): void {
-  for (const result of ['delivered', 'failed', 'dropped', 'abandoned']) m.records.inc({ ...labels, result }, 0)
+  for (const result of RESULTS) m.records.inc({ ...labels, result }, 0)
   m.timeouts.inc(labels, 0)
 }
 
@@ -229,7 +286,9 @@ function metricsFor (registry: Registry, prefix: string): Metrics {
     requestSeconds: new Histogram({ name: `${prefix}request_duration_seconds`, help: 'Duration of each request (attempt)', labelNames: BASE, buckets: BUCKETS.requestSeconds, registers }),
     deliverySeconds: new Histogram({ name: `${prefix}delivery_latency_seconds`, help: 'From a batch\'s first record to its delivery (linger, queueing, retries included)', labelNames: BASE, buckets: BUCKETS.deliverySeconds, registers }),
     gauges,
-    names: new Map()
+    names: new Map(),
+    sources: new WeakMap(),
+    counted: new WeakMap()
   }
   byPrefix.set(prefix, m)
   return m
