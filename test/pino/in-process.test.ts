@@ -99,7 +99,7 @@ describe('in-process transport', () => {
     // Retries happen while the stream is open; from close() on, failures are final (as in the Go producers).
     await stream.flush()
     const summary = await stream.close()
-    assert.deepEqual(summary, { delivered: 10, failed: 0, dropped: 0, pending: 0, timedOut: false, accepted: 10, abandoned: 0, invalid: 0, closeTimeoutMs: 8000 })
+    assert.deepEqual(summary, { delivered: 10, failed: 0, dropped: 0, pending: 0, timedOut: false, accepted: 10, abandoned: 0, invalid: 0, truncated: 0, closeTimeoutMs: 8000 })
     assert.deepEqual(events.map(([n]) => n), ['retry', 'delivered', 'summary'])
     assert.ok(!JSON.stringify(events).includes(SECRET))
     assert.equal(emu.logs({ topicId: options.topicId }).length, 10)

@@ -196,7 +196,7 @@ for (const worker of [true, false]) {
       logger.info('timestamp beyond 2106 (dropped, counted)', { timestamp: 1e20 })
       logger.info('unknown level', { level: 'weird' })
       logger.log('nonexistent-level', 'custom level name')
-      logger.info('meta keys constructor and toString', {}, { constructor: 'c', toString: 't' })
+      logger.info('meta keys constructor and toString', { constructor: 'c', toString: 't' })
       logger.info(JSON.parse('{"__proto__":{"polluted":"yes"},"message":"proto meta"}'))
       logger.info('after')
       await transport.close()
