@@ -34,6 +34,23 @@ describe('in-process transport', () => {
     await close(stream)
   })
 
+  it('a field logged as time (a duration) is kept as a field; the record keeps pino\'s time', async () => {
+    const options = tlsOptions(emu)
+    const stream = await logship(options as any)
+    const before = Date.now()
+    const logger = pino(stream)
+    logger.info({ time: 250 }, 'request took 250 ms')
+    logger.child({ time: 7 }).info('child bound time')
+    const logs = await waitForLogs(emu, { topicId: options.topicId }, 2)
+    const by = new Map(logs.map((l) => [fields(l).msg, l]))
+    for (const [msg, value] of [['request took 250 ms', '250'], ['child bound time', '7']]) {
+      const log = by.get(msg)!
+      assert.equal(fields(log).time, value)
+      assert.ok(log.time >= before - 1000 && log.time <= Date.now() + 1000, `${msg}: the record time is pino's, not ${log.time}`)
+    }
+    await close(stream)
+  })
+
   it('flattens nested objects when asked', async () => {
     const options = tlsOptions(emu, { nested: 'flatten' })
     const stream = await logship(options as any)

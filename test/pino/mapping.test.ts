@@ -104,6 +104,17 @@ describe('createMapper', () => {
   it('keeps the first position and the last value of a repeated key, like JSON.parse', () => {
     assert.deepEqual(map('{"a":1,"b":2,"a":"x"}').contents, [['a', 'x'], ['b', '2']])
   })
+  it('a second time key (a field the application logged as time) is an ordinary field; pino\'s own time stays the record time', () => {
+    const r = map('{"level":30,"time":1715000000123,"pid":42,"time":250,"msg":"request took 250 ms"}')
+    assert.equal(r.time, 1715000000123)
+    assert.deepEqual(r.contents, [['level', 'info'], ['pid', '42'], ['time', '250'], ['msg', 'request took 250 ms']])
+    // The same line again takes the remembered shape: the same answer.
+    const again = map('{"level":30,"time":1715000000999,"pid":42,"time":1.5,"msg":"again"}')
+    assert.equal(again.time, 1715000000999)
+    assert.deepEqual(again.contents, [['level', 'info'], ['pid', '42'], ['time', '1.5'], ['msg', 'again']])
+    // A line with only the application's time key at that place still reads its first time key as the time.
+    assert.equal(map('{"level":30,"pid":42,"hostname":"h","time":1715000000123,"msg":"x"}').time, 1715000000123)
+  })
   it('keeps integers beyond 2^53 exactly', () => {
     assert.deepEqual(map('{"id":12345678901234567890}').contents, [['id', '12345678901234567890']])
   })

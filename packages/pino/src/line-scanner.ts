@@ -97,7 +97,9 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
     // The line's keys differ from the shape: remember them (unless one repeats) as the next shape.
     let changed = false
     let repeated = false
-    // Roles met so far: a second time or error key is left to JSON.parse (the last one wins there).
+    // Roles met so far. A second time key is an ordinary field: pino writes its own time first, and
+    // a field the application logs under that name (`{ time: 250 }`, a duration) must neither
+    // replace it nor be lost. A second error key is left to JSON.parse (the last one wins there).
     let seen = 0
     let k = 0
 
@@ -122,11 +124,12 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
         distinct = false
         changed = true
       }
-      if ((role & seen & (TIME | ERROR)) !== 0) return undefined
-      seen |= role
+      if ((role & seen & ERROR) !== 0) return undefined
       lineKeys[k] = key
       lineRoles[k] = role
       k++
+      if ((role & seen & TIME) !== 0) role &= ~TIME
+      seen |= role
       if (line.charCodeAt(i) !== COLON) return undefined
       i++
 
