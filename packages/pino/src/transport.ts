@@ -3,7 +3,7 @@
  * stream end → a bounded close. Used unchanged as a pino.transport worker target and in-process.
  */
 import { writeSync } from 'node:fs'
-import { createMetricsForwarder, createProducer, reportAdapterDrop, type Producer, type ProducerStats } from '@logship/producer'
+import { createMetricsForwarder, createProducer, refusalReason, reportAdapterDrop, type Producer, type ProducerStats } from '@logship/producer'
 import { LineStream, type LineHandlers } from './line-reader.js'
 import { leadingFields, markTruncated } from './long-line.js'
 import { createMapper, type Pairs } from './mapping.js'
@@ -144,9 +144,9 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
 
   function refuse (err: unknown, bytes: number): void {
     // Nothing a user logs may kill the worker: the producer counts the line and tells; draining goes on.
-    const closed = (err as { code?: unknown }).code === 'LOGSHIP_PRODUCER_CLOSED'
-    if (!closed) counts.invalid++
-    reportAdapterDrop(producer, closed ? 'closed' : 'invalid_record', 1, bytes, err as Error)
+    const reason = refusalReason(err)
+    if (reason === 'invalid_record') counts.invalid++
+    reportAdapterDrop(producer, reason, 1, bytes, err as Error)
   }
 
   producer.on('delivered', (event) => emit('delivered', deliveredPayload(event)))

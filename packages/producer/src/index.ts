@@ -14,7 +14,7 @@ export { checkCredentials } from './services/credentials.js'
 export { pipeDiagnostics } from './observability/diagnostics.js'
 export { CHANNELS } from './observability/channels.js'
 export type { BatchSealedMessage, DropMessage, RequestMessage } from './observability/channels.js'
-export { createMetricsForwarder, reportAdapterDrop } from './observability/observer.js'
+export { createMetricsForwarder, refusalReason, reportAdapterDrop } from './observability/observer.js'
 export type { AdapterDropReason, MetricOp, MetricsForwarder, MetricsMessage, RetryReason, SettleResult } from './observability/observer.js'
 export {
   LogshipError,

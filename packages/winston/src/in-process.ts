@@ -3,10 +3,9 @@
  * natural exit (the producer's own beforeExit flush) deliver; `process.exit()` and an uncaught
  * exception cannot be waited for, so what is still buffered then is lost.
  */
-import { createMetricsForwarder, createProducer, reportAdapterDrop, type MetricsForwarder } from '@logship/producer'
+import { createMetricsForwarder, createProducer, refusalReason, reportAdapterDrop, type MetricsForwarder } from '@logship/producer'
 import type { CloseSummary, Credentials, Producer, ProducerOptions, ProducerStats } from '@logship/producer'
 import type { MappedRecord } from './mapping.js'
-import { refusalReason } from './refusal-reason.js'
 import type { EmitEvent, Sink } from './sink.js'
 
 export class InProcessSink implements Sink {

@@ -20,6 +20,11 @@ type DropReporter = Record<typeof kReportDrop, (reason: AdapterDropReason, count
 /** What an adapter drops itself: a record the producer refused, or records given to it after its close. */
 export type AdapterDropReason = 'closed' | 'invalid_record'
 
+/** Why the producer's send() refused a record: it is closed (or closing), or the record is invalid. */
+export function refusalReason (error: unknown): AdapterDropReason {
+  return (error as { code?: unknown } | null)?.code === 'LOGSHIP_PRODUCER_CLOSED' ? 'closed' : 'invalid_record'
+}
+
 /**
  * For the pino and winston adapters: records they dropped themselves. The producer counts them in
  * its `dropped` (so in stats() and its close summary), emits its `drop` event (with `error`, why a

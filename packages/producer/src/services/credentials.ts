@@ -76,7 +76,7 @@ export class CredentialsSource {
 
   /** Rotation at run time: used from the next request on. A provider, if any, takes over at expiry. */
   set (credentials: Credentials): void {
-    this.store(credentials)
+    this.store(validate(credentials))
     // Newer than the answer of any provider call started so far.
     this.appliedCall = ++this.calls
   }
@@ -150,7 +150,7 @@ export class CredentialsSource {
   }
 
   /** One provider call: valid credentials, or why not (never rejects). */
-  private async callProvider (provider: CredentialsProvider): Promise<{ credentials: Credentials } | { error: string }> {
+  private async callProvider (provider: CredentialsProvider): Promise<{ credentials: ValidCredentials } | { error: string }> {
     let result: Credentials
     try {
       result = await provider()
@@ -158,21 +158,19 @@ export class CredentialsSource {
       return { error: `the credentials provider failed: ${describe(error, this.secrets())}` }
     }
     try {
-      validate(result)
+      return { credentials: validate(result) }
     } catch (error) {
       return { error: (error as Error).message }
     }
-    return { credentials: result }
   }
 
-  private store (credentials: Credentials): void {
-    const valid = validate(credentials)
+  private store (valid: ValidCredentials): void {
     this.current = valid.credentials
     this.expiresAtMs = valid.expiresAtMs
     this.refreshAtMs = refreshTime(valid.expiresAtMs, this.now())
   }
 
-  private apply (credentials: Credentials, call: number, force: boolean): void {
+  private apply (credentials: ValidCredentials, call: number, force: boolean): void {
     this.store(credentials)
     this.appliedCall = call
     this.tell({ ok: true, forced: force, ...(this.expiresAtMs === Infinity ? {} : { expiresAt: new Date(this.expiresAtMs).toISOString() }) })
@@ -247,7 +245,9 @@ export function checkCredentials (credentials: Credentials): void {
   validate(credentials)
 }
 
-function validate (credentials: Credentials): { credentials: CurrentCredentials, expiresAtMs: number } {
+interface ValidCredentials { credentials: CurrentCredentials, expiresAtMs: number }
+
+function validate (credentials: Credentials): ValidCredentials {
   if (credentials === null || typeof credentials !== 'object') throw new CredentialsError('the provider returned no credentials object')
   const { accessKeyId, accessKeySecret, securityToken, expiresAt } = credentials
   if (typeof accessKeyId !== 'string' || accessKeyId === '') throw new CredentialsError('accessKeyId is missing or not a string')

@@ -5,10 +5,9 @@
  * synchronously in its exit path.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { createMetricsForwarder, createProducer, reportAdapterDrop } from '@logship/producer'
+import { createMetricsForwarder, createProducer, refusalReason, reportAdapterDrop } from '@logship/producer'
 import type { MetricsForwarder, Producer, ProducerStats } from '@logship/producer'
 import type { Contents } from '../mapping.js'
-import { refusalReason } from '../refusal-reason.js'
 import { decodeBatch } from './encode.js'
 import { STATE_CLOSED, STATS_KEYS, toPlainError, toPlainEvent } from './protocol.js'
 import type { FromWorker, RecordBatch, ToWorker, WorkerInit } from './protocol.js'
