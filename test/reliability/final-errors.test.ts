@@ -113,6 +113,29 @@ for (const service of SERVICES) {
       assert.equal(producer.stats().retried, 0)
     })
 
+    it('the request time refused (clock skew): final, says to check the clock, and does not ask the provider for new credentials', async () => {
+      // TLS answers a skewed X-Date with 401, SLS with 400: neither is a credentials problem.
+      const [status, code] = service === 'tls' ? [401, 'RequestTimeTooSkewed'] : [400, 'RequestTimeExpired']
+      const topicId = `skew-${randomUUID()}`
+      const logstore = `skew-${randomUUID().slice(0, 12)}`
+      em.inject({ kind: 'error', status, code, count: 1, ...(service === 'tls' ? { topicId } : { logstore }) })
+      let calls = 0
+      const o = options(service, em.url, {
+        ...(service === 'tls' ? { topicId } : { logstore }),
+        accessKeyId: () => { calls++; return { accessKeyId: AK, accessKeySecret: SK } },
+        accessKeySecret: undefined
+      })
+      const producer = createProducer(o)
+      let result: Result | undefined
+      producer.send(record('s', 10), { callback: (r) => { result = r } })
+      await producer.close()
+      assert.equal(result?.errorCode, code)
+      assert.equal(result?.attemptCount, 1)
+      assert.match(result!.errorMessage, /check this machine's clock/)
+      assert.doesNotMatch(result!.errorMessage, /authentication failed/)
+      assert.equal(calls, 1, 'no refresh of the credentials')
+    })
+
     it('credentials provider: the token expires mid-run, the provider hands out new credentials, nothing is lost', async (t) => {
       const old: Credentials = { accessKeyId: `sts-a-${service}`, accessKeySecret: 'secret-a', securityToken: 'token-a' }
       const fresh: Credentials = { accessKeyId: `sts-b-${service}`, accessKeySecret: 'secret-b', securityToken: 'token-b' }

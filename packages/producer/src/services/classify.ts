@@ -72,6 +72,8 @@ export function parseRetryAfter (value: string, now: number = Date.now()): numbe
 }
 
 export function isAuthFailure (service: ServiceName, status: number, code: string): boolean {
+  // TLS answers a skewed clock with 401 too: new credentials would not help, the clock hint would.
+  if (CLOCK_CODES.has(code)) return false
   return status === 401 || AUTH_CODES[service].has(code)
 }
 
