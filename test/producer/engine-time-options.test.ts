@@ -126,6 +126,30 @@ test('tags: a plain object of strings; a Map, an array or a class instance is re
   assert.deepEqual(resolveOptions({ ...base, tags: Object.assign(Object.create(null), { env: 'prod' }) }, {}).tags, [['env', 'prod']])
 })
 
+test('tags: SLS refuses a whole request for an empty tag key, so one is rejected at construction; TLS takes it', () => {
+  assert.throws(() => resolveOptions({ ...slsBase, tags: { '': 'v' } }, {}), { code: 'LOGSHIP_INVALID_OPTION', option: 'tags' })
+  assert.deepEqual(resolveOptions({ ...base, tags: { '': 'v' } }, {}).tags, [['', 'v']])
+})
+
+test('endpoint: a path, query or fragment is rejected (requests would ignore it); a trailing slash, a port or no scheme is fine', () => {
+  for (const endpoint of ['https://proxy.example.com/prefix/', 'https://proxy.example.com/prefix', 'https://tls.example.com/?a=1', 'https://tls.example.com/#x', 'tls.example.com/path']) {
+    refused({ endpoint }, 'endpoint')
+  }
+  for (const [endpoint, origin] of [['https://tls.example.com/', 'https://tls.example.com'], ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'], ['tls.example.com', 'https://tls.example.com']]) {
+    assert.equal(resolveOptions({ ...base, endpoint }, {}).endpoint.origin, origin)
+  }
+})
+
+test('topicId, logstore and hashKey with an unpaired surrogate are rejected at construction (they go into the URL); well-formed non-ASCII is fine', () => {
+  for (const bad of ['t\uD800', '\uDC00t', 'a\uDBFFb']) {
+    refused({ topicId: bad }, 'topicId')
+    assert.throws(() => resolveOptions({ ...slsBase, logstore: bad }, {}), { code: 'LOGSHIP_INVALID_OPTION', option: 'logstore' })
+    assert.throws(() => resolveOptions({ ...slsBase, hashKey: bad, adjustShardHash: false }, {}), { code: 'LOGSHIP_INVALID_OPTION', option: 'hashKey' })
+  }
+  assert.equal(resolveOptions({ ...base, topicId: '日志-😀' }, {}).topicId, '日志-😀')
+  assert.equal(resolveOptions({ ...slsBase, logstore: 'store-😀', hashKey: 'user-😀' }, {}).logstore, 'store-😀')
+})
+
 test('credentials with whitespace, a line break or non-ASCII are rejected at construction, and never quoted', () => {
   const cases: Array<[Partial<ProducerOptions>, string, string]> = [
     [{ accessKeyId: 'AKID-from-file\n' }, 'accessKeyId', 'AKID-from-file'],

@@ -400,6 +400,11 @@ test('destinations: default, per-call overrides, stable keys, invalid overrides'
     assert.throws(() => sls.destination({ project }), { code: 'LOGSHIP_INVALID_RECORD' }, project)
   }
   assert.equal(sls.destination({ project: 'Other-Proj2' }).project, 'Other-Proj2')
+  // Names that go into the URL: percent-encoding throws on an unpaired surrogate, which would fail every batch.
+  assert.throws(() => tls.destination({ topicId: 'topic-\uD800' }), { code: 'LOGSHIP_INVALID_RECORD', message: /topicId has an unpaired UTF-16 surrogate/ })
+  assert.throws(() => sls.destination({ logstore: '\uDC00store' }), { code: 'LOGSHIP_INVALID_RECORD', message: /logstore/ })
+  assert.throws(() => sls.destination({ hashKey: 'user-\uD83D' }), { code: 'LOGSHIP_INVALID_RECORD', message: /hashKey/ })
+  assert.equal(sls.destination({ logstore: 'store-😀', hashKey: 'user-😀' }).hashKey, 'user-😀')
   assert.equal(sls.limits.maxLogsPerBatch, 40_960)
   tls.destroy()
   sls.destroy()

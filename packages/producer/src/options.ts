@@ -144,6 +144,18 @@ const HEADER_TEXT = /^[\x20-\x7e\xa0-\xff]*$/
 /** One label of a host name: SLS sends requests to <project>.<endpoint>. */
 export const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 
+/**
+ * A UTF-16 surrogate without its pair. The names that go into a request's path or query (TLS
+ * topicId, SLS logstore, SLS route key) are percent-encoded, which throws on one: every batch for
+ * that destination would fail as an internal error. In contents and tags, by contrast, UTF-8
+ * encoding turns one into U+FFFD and nothing fails.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+export function hasLoneSurrogate (text: string): boolean {
+  return LONE_SURROGATE.test(text)
+}
+
 export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'an object')
   const service = options.service
@@ -159,9 +171,9 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
   if (signatureVersion !== 'v1' && signatureVersion !== 'v4') throw new InvalidOptionError('signatureVersion', signatureVersion, "'v1' or 'v4'")
   if (service === 'sls' && signatureVersion === 'v4' && region === '') throw new InvalidOptionError('region', options.region, 'a region for SLS v4 signing')
 
-  const topicId = optionalString('topicId', options.topicId) ?? ''
+  const topicId = requestName('topicId', options.topicId)
   const project = optionalString('project', options.project) ?? ''
-  const logstore = optionalString('logstore', options.logstore) ?? ''
+  const logstore = requestName('logstore', options.logstore)
   if (service === 'tls' && topicId === '') throw new InvalidOptionError('topicId', options.topicId, 'the TLS topic id to ship to')
   if (service === 'sls' && project === '') throw new InvalidOptionError('project', options.project, 'the SLS project to ship to')
   // The project is the first label of the request's host name (<project>.<endpoint>).
@@ -189,7 +201,7 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
     source: optionalString('source', options.source) ?? defaultSource(),
     filename: optionalString('filename', options.filename) ?? '',
     hashKey: resolveHashKey(service, options.hashKey),
-    tags: resolveTags(options.tags),
+    tags: resolveTags(service, options.tags),
     signatureVersion,
     adjustShardHash: booleanOption('adjustShardHash', options.adjustShardHash, DEFAULTS.adjustShardHash),
     buckets: resolveBuckets(options.buckets),
@@ -214,6 +226,13 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
   }
 }
 
+/** A name that goes into the request's path or query: any string but one with a lone surrogate. */
+function requestName (name: 'topicId' | 'logstore' | 'hashKey', value: unknown): string {
+  const text = optionalString(name, value) ?? ''
+  if (hasLoneSurrogate(text)) throw new InvalidOptionError(name, new ValueDescription('a string with an unpaired UTF-16 surrogate'), 'well-formed text')
+  return text
+}
+
 function parseEndpoint (value: unknown, envName: string): URL {
   if (typeof value !== 'string' || value.trim() === '') throw new InvalidOptionError('endpoint', value, `the service endpoint URL (or env ${envName})`)
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`
@@ -225,6 +244,11 @@ function parseEndpoint (value: unknown, envName: string): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidOptionError('endpoint', value, 'an http:// or https:// URL')
   if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', new ValueDescription('a URL with user info'), 'a URL without user:password')
+  // Requests go to the service's own paths (/PutLogs, /logstores/…) at the endpoint's origin: a
+  // path prefix (a proxy's /prefix/) would be ignored and the requests sent elsewhere.
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new InvalidOptionError('endpoint', value, 'a scheme, host and optional port only, without a path, query or fragment')
+  }
   return url
 }
 
@@ -251,7 +275,7 @@ function resolveCredentials (options: ProducerOptions, env: NodeJS.ProcessEnv, n
 
 /** SLS takes any route key (bucketed by adjustShardHash or sent as the `key` query parameter). */
 function resolveHashKey (service: ServiceName, value: unknown): string {
-  const hashKey = optionalString('hashKey', value) ?? ''
+  const hashKey = requestName('hashKey', value)
   if (service === 'tls' && hashKey !== '' && !TLS_HASH_KEY.test(hashKey)) {
     throw new InvalidOptionError('hashKey', value, "32 hex digits for TLS (a position on the shard ring, such as '80000000000000000000000000000000'), or '' for none")
   }
@@ -266,7 +290,7 @@ function resolveUserAgent (value: unknown): string {
   return userAgent
 }
 
-function resolveTags (tags: unknown): ReadonlyArray<readonly [string, string]> {
+function resolveTags (service: ServiceName, tags: unknown): ReadonlyArray<readonly [string, string]> {
   if (tags === undefined) return []
   // A plain object only: a Map (or any class instance) has no own entries to read, and would ship no tags.
   const proto: unknown = tags === null || typeof tags !== 'object' ? undefined : Object.getPrototypeOf(tags)
@@ -274,6 +298,8 @@ function resolveTags (tags: unknown): ReadonlyArray<readonly [string, string]> {
   const out: Array<readonly [string, string]> = []
   for (const [key, value] of Object.entries(tags as Record<string, unknown>)) {
     if (typeof value !== 'string') throw new InvalidOptionError(`tags.${key}`, value, 'a string')
+    // SLS refuses the whole request for an empty tag key (InvalidKey): every batch would fail.
+    if (key === '' && service === 'sls') throw new InvalidOptionError('tags', new ValueDescription('an empty key'), 'non-empty tag keys for SLS')
     out.push([key, value])
   }
   return out

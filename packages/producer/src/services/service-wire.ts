@@ -5,7 +5,7 @@
  */
 import { InvalidRecordError, NetworkError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
-import { SERVICE_LIMITS } from '../options.js'
+import { hasLoneSurrogate, SERVICE_LIMITS } from '../options.js'
 import type { AttemptOutcome, CredentialsListener, Destination, SealedBatch, ServiceLimits, TimeParts, Wire } from '../transport.js'
 import type { ContentsInput, Credentials, SendOptions, ServiceName } from '../types.js'
 import { buildBody, buildBodySync, isBuiltBody, type BuildBodyOptions, type BuiltBody } from '../wire/body.js'
@@ -208,6 +208,18 @@ export function overrideString (overrides: SendOptions | undefined, name: keyof 
   const value = overrides?.[name]
   if (value === undefined) return fallback
   if (typeof value !== 'string') throw new InvalidRecordError(`${name} must be a string`)
+  return value
+}
+
+/**
+ * A per-call name that goes into the request's path or query (topicId, logstore, hashKey). The
+ * producer's own was checked once in resolveOptions; one given per call is checked here, so an
+ * unpaired surrogate (which percent-encoding throws on) fails its own send() instead of every
+ * batch it would join.
+ */
+export function overrideRequestName (overrides: SendOptions | undefined, name: 'topicId' | 'logstore' | 'hashKey', fallback: string): string {
+  const value = overrideString(overrides, name, fallback)
+  if (value !== fallback && hasLoneSurrogate(value)) throw new InvalidRecordError(`${name} has an unpaired UTF-16 surrogate; it must be well-formed text`)
   return value
 }
 

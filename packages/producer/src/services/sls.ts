@@ -14,7 +14,7 @@ import type { HttpRequest } from '../wire/http.js'
 import type { GroupFields } from '../wire/protobuf.js'
 import { adjustShardHash } from './adjust-hash.js'
 import type { CurrentCredentials } from './credentials.js'
-import { destinationKey, overrideString, ServiceWire, type ServiceProtocol, type WireDeps } from './service-wire.js'
+import { destinationKey, overrideRequestName, overrideString, ServiceWire, type ServiceProtocol, type WireDeps } from './service-wire.js'
 import { formatRfc1123, slsV1Authorization, slsV1Signature, slsV1StringToSign, SlsV4SigningKeyCache, slsV4Sign } from './sls-signer.js'
 import { SLS_TIME_WINDOW } from './time-window.js'
 import { formatXDate } from './tls-signer.js'
@@ -47,7 +47,7 @@ export class SlsProtocol implements ServiceProtocol {
   resolve (overrides: SendOptions | undefined): Destination {
     const o = this.options
     const project = overrideString(overrides, 'project', o.project)
-    const logstore = overrideString(overrides, 'logstore', o.logstore)
+    const logstore = overrideRequestName(overrides, 'logstore', o.logstore)
     if (project === '') throw new InvalidRecordError('project is empty: an SLS destination needs a project')
     // The producer's own project was checked once in resolveOptions; a per-call one here, since it
     // becomes the request's host name and a bad one would fail every batch it joins.
@@ -57,7 +57,7 @@ export class SlsProtocol implements ServiceProtocol {
     if (logstore === '') throw new InvalidRecordError('logstore is empty: an SLS destination needs a logstore')
     const topic = overrideString(overrides, 'topic', o.topic)
     const source = overrideString(overrides, 'source', o.source)
-    let hashKey = overrideString(overrides, 'hashKey', o.hashKey)
+    let hashKey = overrideRequestName(overrides, 'hashKey', o.hashKey)
     if (hashKey !== '' && o.adjustShardHash) hashKey = adjustShardHash(hashKey, o.buckets)
     return { service: 'sls', key: destinationKey([project, logstore, topic, hashKey, source]), project, logstore, topic, hashKey, source }
   }

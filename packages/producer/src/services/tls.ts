@@ -14,7 +14,7 @@ import type { BuiltBody } from '../wire/body.js'
 import type { HttpRequest } from '../wire/http.js'
 import type { GroupFields } from '../wire/protobuf.js'
 import type { CurrentCredentials } from './credentials.js'
-import { destinationKey, overrideString, ServiceWire, type ServiceProtocol, type WireDeps } from './service-wire.js'
+import { destinationKey, overrideRequestName, overrideString, ServiceWire, type ServiceProtocol, type WireDeps } from './service-wire.js'
 import { formatXDate, goSignsHeader, uriEncode, VolcSigningKeyCache, volcSign } from './tls-signer.js'
 
 export const TLS_API_VERSION = '0.3.0'
@@ -34,9 +34,9 @@ export class TlsProtocol implements ServiceProtocol {
 
   resolve (overrides: SendOptions | undefined): Destination {
     const o = this.options
-    const topicId = overrideString(overrides, 'topicId', o.topicId)
+    const topicId = overrideRequestName(overrides, 'topicId', o.topicId)
     if (topicId === '') throw new InvalidRecordError('topicId is empty: a TLS destination needs a topic id')
-    const hashKey = overrideString(overrides, 'hashKey', o.hashKey)
+    const hashKey = overrideRequestName(overrides, 'hashKey', o.hashKey)
     // The producer's own hashKey was checked once in resolveOptions; a per-call one is checked here,
     // so a bad key fails its own send() instead of every batch it would join.
     if (hashKey !== o.hashKey && hashKey !== '' && !TLS_HASH_KEY.test(hashKey)) {
