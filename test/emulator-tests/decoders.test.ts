@@ -54,8 +54,8 @@ describe('lz4 block decoder', () => {
   })
 
   it('handles overlapping matches (run-length)', () => {
-    // literal 'a', match offset 1 length 4+3=7 → 'aaaaaaaa', then literal 'b'
-    assert.equal(decodeLz4Block(Buffer.from([0x13, 0x61, 0x01, 0x00, 0x10, 0x62]), 9).toString(), 'aaaaaaaab')
+    // literal 'a', match offset 1 length 4+3=7 → 'aaaaaaaa', then literals 'bcdef'
+    assert.equal(decodeLz4Block(Buffer.from([0x13, 0x61, 0x01, 0x00, 0x50, ...Buffer.from('bcdef')]), 13).toString(), 'aaaaaaaabcdef')
   })
 
   it('copies literals and matches of every length class and offset exactly (short copies, long copies, overlaps)', () => {
@@ -64,7 +64,9 @@ describe('lz4 block decoder', () => {
     const literalLengths = [1, 3, 4, 5, 14, 15, 16, 47, 48, 49, 64, 300]
     const matchLengths = [4, 5, 7, 8, 9, 18, 19, 47, 48, 49, 52, 100, 273, 274, 1000]
     const offsets = [1, 2, 3, 4, 5, 7, 8, 13, 47, 48, 49, 64, 300]
-    const tail = Buffer.from('tail!')
+    // 8 bytes of last literals: with a match of 4 or more, every match starts 12 or more bytes
+    // before the end, as LZ4's end-of-block rules require (tested below).
+    const tail = Buffer.from('the end!')
     let checked = 0
     for (const lit of literalLengths) {
       const literal = randomBytes(lit)
@@ -85,11 +87,26 @@ describe('lz4 block decoder', () => {
     const good = lz4Block(Buffer.from('hello hello hello hello hello hello hello'))
     assert.throws(() => decodeLz4Block(good, 40), /bodyrawsize|exceeds/)
     assert.throws(() => decodeLz4Block(good, 42), /decoded|exceeds/)
-    assert.throws(() => decodeLz4Block(Buffer.from([0x10, 0x61, 0x01, 0x00]), 5), /ends with a match/)
-    assert.throws(() => decodeLz4Block(Buffer.from([0x10, 0x61, 0x00, 0x00, 0x10, 0x62]), 6), /offset 0/)
+    assert.throws(() => decodeLz4Block(Buffer.from([0x10, 0x61, 0x01, 0x00]), 20), /ends with a match/)
+    assert.throws(() => decodeLz4Block(Buffer.from([0x10, 0x61, 0x00, 0x00, 0x10, 0x62]), 20), /offset 0/)
     assert.throws(() => decodeLz4Block(Buffer.from([0xf0]), 20), /truncated literal length/)
     assert.throws(() => decodeLz4Block(Buffer.from([0x50, 0x61]), 5), /past the end/)
     assert.throws(() => decodeLz4Block(Buffer.alloc(0), 0), /empty/)
+  })
+
+  it('enforces LZ4\'s end-of-block rules as liblz4 does: the last 5 bytes are literals, the last match starts 12 or more bytes before the end', () => {
+    const literal = Buffer.from('abcdefgh')
+    const decode = (length: number, tail: string): Buffer =>
+      decodeLz4Block(blockWithMatch(literal, 8, length, Buffer.from(tail)), expectedOutput(literal, 8, length, Buffer.from(tail)).length)
+    // At each limit: accepted. The match ends exactly 5 bytes before the end…
+    assert.equal(decode(8, 'vwxyz').toString(), 'abcdefghabcdefghvwxyz')
+    // …and starts exactly 12 bytes before it (a 4-byte match, then 8 literals).
+    assert.equal(decode(4, '12345678').toString(), 'abcdefghabcd12345678')
+    // One byte past each limit: refused, though the bytes would decode.
+    assert.throws(() => decode(8, 'wxyz'), /within the last 5 bytes/)
+    assert.throws(() => decode(4, '1234567'), /within the last 12 bytes/)
+    // A block shorter than 13 bytes holds literals only.
+    assert.throws(() => decodeLz4Block(Buffer.from([0x10, 0x61, 0x01, 0x00, 0x70, ...Buffer.from('bcdefgh')]), 12), /within the last 12 bytes/)
   })
 })
 

@@ -112,7 +112,7 @@ describe('SLS request refusals', () => {
   it('PostBodyUncompressError: lz4 size mismatch, corrupt lz4, corrupt deflate', async () => {
     const raw = sampleSlsBody()
     expectSlsError(em, await sendSls(em.url, { raw, headers: { 'x-log-bodyrawsize': String(raw.length + 3) } }), 400, 'PostBodyUncompressError')
-    expectSlsError(em, await sendSls(em.url, { raw: Buffer.alloc(6), sent: Buffer.from([0x10, 0x61, 0x05, 0x00, 0x10, 0x62]), headers: { 'x-log-compresstype': 'lz4' } }), 400, 'PostBodyUncompressError', /offset/)
+    expectSlsError(em, await sendSls(em.url, { raw: Buffer.alloc(20), sent: Buffer.from([0x10, 0x61, 0x05, 0x00, 0x10, 0x62]), headers: { 'x-log-compresstype': 'lz4' } }), 400, 'PostBodyUncompressError', /offset/)
     const good = lz4Block(sampleSlsBody(30))
     expectSlsError(em, await sendSls(em.url, { raw: sampleSlsBody(30), sent: good.subarray(0, good.length - 4) }), 400, 'PostBodyUncompressError')
     expectSlsError(em, await sendSls(em.url, { raw, sent: Buffer.from('789cdeadbeef', 'hex'), headers: { 'x-log-compresstype': 'deflate' } }), 400, 'PostBodyUncompressError')

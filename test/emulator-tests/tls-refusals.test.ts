@@ -126,13 +126,17 @@ describe('TLS request refusals', () => {
   it('InvalidArgument: malformed x-tls-hashkey', async () => {
     expectTlsError(em, await sendTls(em.url, { hashKey: 'xyz' }), 400, 'InvalidArgument', /hashkey/)
   })
-  it('DeserializeFailed: corrupt lz4 (offset out of range, truncated)', async () => {
+  it('DeserializeFailed: corrupt lz4 (offset out of range, truncated, a match too near the end)', async () => {
     // literal 'a', then a match 5 bytes back when only 1 byte exists, then literal 'b'
     const bad = Buffer.from([0x10, 0x61, 0x05, 0x00, 0x10, 0x62])
-    expectTlsError(em, await sendTls(em.url, { raw: Buffer.alloc(6), sent: bad, headers: { 'X-Tls-Compresstype': 'lz4' } }), 400, 'DeserializeFailed', /offset/)
+    expectTlsError(em, await sendTls(em.url, { raw: Buffer.alloc(20), sent: bad, headers: { 'X-Tls-Compresstype': 'lz4' } }), 400, 'DeserializeFailed', /offset/)
     const raw = sampleTlsBody(20)
     const good = lz4Block(raw)
     expectTlsError(em, await sendTls(em.url, { raw, sent: good.subarray(0, good.length - 3) }), 400, 'DeserializeFailed', /lz4/)
+    // 'a', a 4-byte match one byte back, 'b': it would decode to 'aaaaab', but a match within the
+    // last 12 bytes breaks LZ4's end-of-block rules, and liblz4 refuses it.
+    const lateMatch = Buffer.from([0x10, 0x61, 0x01, 0x00, 0x10, 0x62])
+    expectTlsError(em, await sendTls(em.url, { raw: Buffer.from('aaaaab'), sent: lateMatch, headers: { 'X-Tls-Compresstype': 'lz4' } }), 400, 'DeserializeFailed', /end-of-block/)
   })
   it('DeserializeFailed: corrupt zlib', async () => {
     expectTlsError(em, await sendTls(em.url, { raw: sampleTlsBody(), sent: Buffer.from('78 9c de ad be ef'.replace(/ /g, ''), 'hex'), headers: { 'X-Tls-Compresstype': 'zlib' } }), 400, 'DeserializeFailed', /zlib/)

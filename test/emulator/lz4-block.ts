@@ -8,6 +8,12 @@
 
 const SHORT_COPY = 48
 
+// LZ4's end-of-block rules, which liblz4's safe decoder (what a service runs) enforces: the last
+// match starts at least MFLIMIT bytes before the end of the output, and the last LAST_LITERALS
+// bytes are always literals. A compressor that breaks them makes blocks the service refuses.
+const MFLIMIT = 12
+const LAST_LITERALS = 5
+
 export class Lz4Error extends Error {
   constructor (message: string) {
     super(message)
@@ -44,6 +50,7 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
     ip += litLen
     op += litLen
     if (ip === end) break // the last sequence holds literals only
+    if (op > rawSize - MFLIMIT) throw new Lz4Error(`a match starts at output ${op}, within the last ${MFLIMIT} bytes of ${rawSize} (LZ4 end-of-block rule)`)
     if (ip + 2 > end) throw new Lz4Error('truncated match offset')
     const offset = src[ip]! | (src[ip + 1]! << 8)
     ip += 2
@@ -59,6 +66,7 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
     }
     matchLen += 4
     if (op + matchLen > rawSize) throw new Lz4Error(`output exceeds bodyrawsize ${rawSize}`)
+    if (op + matchLen > rawSize - LAST_LITERALS) throw new Lz4Error(`a match ends at output ${op + matchLen}, within the last ${LAST_LITERALS} bytes of ${rawSize}, which must be literals (LZ4 end-of-block rule)`)
     const from = op - offset
     if (offset >= matchLen && matchLen > SHORT_COPY) {
       dst.copyWithin(op, from, from + matchLen)
