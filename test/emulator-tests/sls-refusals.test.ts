@@ -99,6 +99,13 @@ describe('SLS request refusals', () => {
     expectSlsError(em, await sendSls(em.url, { omit: ['Content-Type'] }), 400, 'MissingContentType')
     expectSlsError(em, await sendSls(em.url, { headers: { 'Content-Type': 'application/json' } }), 415, 'InvalidContentType')
   })
+  it('MissingContentLength (411): a chunked body without Content-Length', async () => {
+    // Sent after signing, as a client's HTTP layer would: the request is otherwise valid.
+    const reply = await sendSls(em.url, { after: h => { h['Transfer-Encoding'] = 'chunked' } })
+    expectSlsError(em, reply, 411, 'MissingContentLength')
+    // The same request with its length is accepted.
+    assert.equal((await sendSls(em.url)).status, 200)
+  })
   it('InvalidContentMD5: Content-MD5 of other bytes (either hex case accepted when right)', async () => {
     expectSlsError(em, await sendSls(em.url, { headers: { 'Content-MD5': '875264590688CA6171F6228AF5BBB3D2' } }), 400, 'InvalidContentMD5')
   })

@@ -195,6 +195,8 @@ export function handleSls (req: ServiceRequest, s: EmulatorSettings): ServiceOut
     if (!hashKey) throw new ServiceError('ParameterInvalid', 'shards/route needs a key query parameter')
   }
 
+  // A chunked body (no Content-Length) is refused before it is read: SLS's common error 411.
+  if (h['content-length'] === undefined) throw new ServiceError('MissingContentLength', 'Content-Length does not exist in http header')
   const contentType = h['content-type']
   if (contentType === undefined) throw new ServiceError('MissingContentType', 'Content-Type does not exist in http header when body is not empty')
   if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/x-protobuf') throw new ServiceError('InvalidContentType', `Content-Type ${contentType} is unsupported`)
