@@ -11,6 +11,9 @@ const SHORT_COPY = 48
 // LZ4's end-of-block rules, which liblz4's safe decoder (what a service runs) enforces: the last
 // match starts at least MFLIMIT bytes before the end of the output, and the last LAST_LITERALS
 // bytes are always literals. A compressor that breaks them makes blocks the service refuses.
+// (liblz4 1.9.4 skips the second check on its shortcut for short sequences, so it lets a few such
+// blocks through; the format allows a decoder to refuse them all, and this one does.) The limits
+// are worked out once per block: one comparison each per sequence.
 const MFLIMIT = 12
 const LAST_LITERALS = 5
 
@@ -29,6 +32,8 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
   let ip = 0
   let op = 0
   const end = src.length
+  const lastMatchStart = rawSize - MFLIMIT
+  const lastMatchEnd = rawSize - LAST_LITERALS
   for (;;) {
     const token = src[ip++]!
     let litLen = token >>> 4
@@ -50,7 +55,7 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
     ip += litLen
     op += litLen
     if (ip === end) break // the last sequence holds literals only
-    if (op > rawSize - MFLIMIT) throw new Lz4Error(`a match starts at output ${op}, within the last ${MFLIMIT} bytes of ${rawSize} (LZ4 end-of-block rule)`)
+    if (op > lastMatchStart) throw new Lz4Error(`a match starts at output ${op}, within the last ${MFLIMIT} bytes of ${rawSize} (LZ4 end-of-block rule)`)
     if (ip + 2 > end) throw new Lz4Error('truncated match offset')
     const offset = src[ip]! | (src[ip + 1]! << 8)
     ip += 2
@@ -65,8 +70,10 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
       } while (b === 255)
     }
     matchLen += 4
-    if (op + matchLen > rawSize) throw new Lz4Error(`output exceeds bodyrawsize ${rawSize}`)
-    if (op + matchLen > rawSize - LAST_LITERALS) throw new Lz4Error(`a match ends at output ${op + matchLen}, within the last ${LAST_LITERALS} bytes of ${rawSize}, which must be literals (LZ4 end-of-block rule)`)
+    if (op + matchLen > lastMatchEnd) {
+      if (op + matchLen > rawSize) throw new Lz4Error(`output exceeds bodyrawsize ${rawSize}`)
+      throw new Lz4Error(`a match ends at output ${op + matchLen}, within the last ${LAST_LITERALS} bytes of ${rawSize}, which must be literals (LZ4 end-of-block rule)`)
+    }
     const from = op - offset
     if (offset >= matchLen && matchLen > SHORT_COPY) {
       dst.copyWithin(op, from, from + matchLen)
