@@ -126,6 +126,18 @@ test('tags: a plain object of strings; a Map, an array or a class instance is re
   assert.deepEqual(resolveOptions({ ...base, tags: Object.assign(Object.create(null), { env: 'prod' }) }, {}).tags, [['env', 'prod']])
 })
 
+test('region: a line break, a space or a slash (it goes into the signature\'s scope) is rejected at construction, also from env', () => {
+  for (const region of ['cn-beijing\n', 'cn-beijing\r\n', ' cn-beijing', 'cn beijing', 'cn/beijing', 'cn-beijing\t']) {
+    refused({ region }, 'region')
+  }
+  assert.throws(() => resolveOptions({ ...base, region: undefined }, { VOLCENGINE_REGION: 'cn-beijing\n' }), (e: InvalidOptionError) => {
+    assert.equal(e.option, 'region')
+    assert.match(e.message, /VOLCENGINE_REGION/)
+    return true
+  })
+  for (const region of ['cn-beijing', 'ap-southeast-1', 'cn_shanghai.internal']) assert.equal(resolveOptions({ ...base, region }, {}).region, region)
+})
+
 test('tags: SLS refuses a whole request for an empty tag key, so one is rejected at construction; TLS takes it', () => {
   assert.throws(() => resolveOptions({ ...slsBase, tags: { '': 'v' } }, {}), { code: 'LOGSHIP_INVALID_OPTION', option: 'tags' })
   assert.deepEqual(resolveOptions({ ...base, tags: { '': 'v' } }, {}).tags, [['', 'v']])

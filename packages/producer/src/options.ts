@@ -141,6 +141,9 @@ export const TLS_HASH_KEY = /^[0-9a-fA-F]{32}$/
  */
 const HEADER_TEXT = /^[\x20-\x7e\xa0-\xff]*$/
 
+/** A region id: visible ASCII without '/', which separates the parts of the signing scope. */
+const REGION_TEXT = /^[\x21-\x2e\x30-\x7e]*$/
+
 /** One label of a host name: SLS sends requests to <project>.<endpoint>. */
 export const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 
@@ -165,6 +168,9 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
 
   const endpoint = parseEndpoint(options.endpoint ?? env[names.endpoint], names.endpoint)
   const region = optionalString('region', options.region ?? env[names.region]) ?? ''
+  // The region is part of the signature's scope in the Authorization header: whitespace (an env
+  // file's line break) or a slash would make every request fail, so it is refused here.
+  if (!REGION_TEXT.test(region)) throw new InvalidOptionError('region', options.region ?? new ValueDescription(`the value of env ${names.region}`), "a region id such as 'cn-beijing': visible ASCII, no spaces, line breaks or '/'")
   if (service === 'tls' && region === '') throw new InvalidOptionError('region', options.region, `a region such as 'cn-beijing' (or env ${names.region})`)
 
   const signatureVersion = options.signatureVersion ?? DEFAULTS.signatureVersion
