@@ -57,7 +57,8 @@ describe('diagnostics', () => {
     const failed = calls.find(([, , r]) => r.event === 'failed')!
     assert.equal(failed[0], 'error')
     assert.match(failed[1], /failed, \d+ logs not delivered after 1 attempt\(s\): HTTP 400 InvalidArgument/)
-    assert.equal(failed[2].errorCode, 'LOGSHIP_HTTP_ERROR')
+    // The service's code, as in the retry record and Result.errorCode (not the generic LOGSHIP_HTTP_ERROR).
+    assert.equal(failed[2].errorCode, 'InvalidArgument')
     const summary = calls.filter(([, , r]) => r.event === 'drop')[1][2]
     assert.equal(Number(summary.count) + 1, producer.stats().dropped, 'the summary counts every drop after the first')
     const closed = calls.find(([, , r]) => r.event === 'closed')!

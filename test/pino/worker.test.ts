@@ -189,6 +189,7 @@ describe('worker transport (pino.transport target)', () => {
     assert.equal(retry.logCount, 1)
     assert.equal(retry.error.status, 500)
     assert.equal(retry.error.retriable, true)
+    assert.equal(retry.error.errorCode, 'InternalServerError')
     assert.equal(retry.destination.topicId, options.topicId)
 
     await emu.inject({ kind: 'error', status: 400, code: 'InvalidArgument', count: 1, topicId: options.topicId })
@@ -197,6 +198,7 @@ describe('worker transport (pino.transport target)', () => {
     assert.equal(failed[1].logCount, 1)
     assert.equal(failed[1].error.status, 400)
     assert.equal(failed[1].error.code, 'LOGSHIP_HTTP_ERROR')
+    assert.equal(failed[1].error.errorCode, 'InvalidArgument', 'the service\'s code, as Result.errorCode')
     assert.match(failed[1].error.message, /InvalidArgument/)
 
     logger.info('still alive')

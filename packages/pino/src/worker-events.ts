@@ -7,6 +7,7 @@
  */
 import type { EventEmitter } from 'node:events'
 import { parentPort, workerData } from 'node:worker_threads'
+import { LogshipError, serviceErrorCode } from '@logship/producer'
 import type {
   BatchEvent, CloseSummary, DestinationInfo, DiagnosticRecord, DropEvent, FailedEvent, MetricsMessage, RetryEvent
 } from '@logship/producer'
@@ -15,7 +16,10 @@ import type {
 export type DestinationPayload = Omit<DestinationInfo, 'key'>
 
 export interface ErrorPayload {
+  /** The logship code: LOGSHIP_HTTP_ERROR for any refused request, LOGSHIP_NETWORK_ERROR, … */
   code: string
+  /** The most specific code, as Result.errorCode: the service's (`SignatureDoesNotMatch`), a network cause (`ECONNRESET`), else `code`. */
+  errorCode: string
   message: string
   retriable: boolean
   /** HTTP status of the last attempt, 0 when no response came. */
@@ -135,8 +139,10 @@ export function destinationPayload (d: DestinationInfo): DestinationPayload {
 
 export function errorPayload (error: unknown, status = 0): ErrorPayload {
   const e = error as { code?: unknown, message?: unknown, retriable?: unknown, status?: unknown } | null | undefined
+  const code = typeof e?.code === 'string' ? e.code : 'LOGSHIP_UNKNOWN'
   return {
-    code: typeof e?.code === 'string' ? e.code : 'LOGSHIP_UNKNOWN',
+    code,
+    errorCode: error instanceof LogshipError ? serviceErrorCode(error) : code,
     message: typeof e?.message === 'string' ? e.message : String(error),
     retriable: e?.retriable === true,
     status: typeof e?.status === 'number' ? e.status : status

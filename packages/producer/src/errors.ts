@@ -88,6 +88,17 @@ export class NetworkError extends LogshipError {
   }
 }
 
+/**
+ * The most specific code of a failure, as Result.errorCode gives it: the service's own error code
+ * for a refused request (`SignatureDoesNotMatch`, `ServiceUnavailable`), the network cause
+ * (`ECONNRESET`) for a request without a response, else the logship code.
+ */
+export function serviceErrorCode (error: LogshipError): string {
+  if (error instanceof HttpError) return error.errorCode === '' ? error.code : error.errorCode
+  if (error instanceof NetworkError) return error.causeCode
+  return error.code
+}
+
 export class RequestTimeoutError extends LogshipError {
   constructor (timeoutMs: number) {
     super('LOGSHIP_REQUEST_TIMEOUT', `no response within requestTimeoutMs (${timeoutMs} ms)`, { retriable: true })

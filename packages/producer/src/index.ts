@@ -28,7 +28,8 @@ export {
   RequestTimeoutError,
   CredentialsError,
   CloseTimeoutError,
-  DestroyedError
+  DestroyedError,
+  serviceErrorCode
 } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export type {

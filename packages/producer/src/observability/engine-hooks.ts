@@ -5,7 +5,7 @@
  * engine calls them per batch, per request, on retries and on drops, never per accepted record.
  */
 import type { ProducerBatch } from '../accumulator.js'
-import type { LogshipError } from '../errors.js'
+import { serviceErrorCode, type LogshipError } from '../errors.js'
 import type { Clock, CredentialsListener } from '../transport.js'
 import type { Attempt, DropReason, ServiceName } from '../types.js'
 import {
@@ -133,7 +133,7 @@ export class EngineHooks {
       })
     } else if (!abandoned) {
       this.diag.error('failed', `batch ${batch.id} failed, ${batch.logCount} logs not delivered after ${batch.attemptCount} attempt(s): ${error?.message ?? 'unknown error'}`, {
-        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, attempts: batch.attemptCount, errorCode: error?.code, retriable: error?.retriable
+        batchId: batch.id, destination: destinationLabel(batch.destination), logCount: batch.logCount, attempts: batch.attemptCount, errorCode: error === undefined ? undefined : serviceErrorCode(error), retriable: error?.retriable
       })
     }
   }

@@ -3,7 +3,7 @@
  * Retry-After, and each service's retry classification (protocol docs §3.5). The engine applies
  * the user's noRetryStatusCodes on top.
  */
-import { HttpError, LogshipError, NetworkError } from '../errors.js'
+import { HttpError, LogshipError, NetworkError, serviceErrorCode } from '../errors.js'
 import type { ServiceName } from '../types.js'
 import type { AttemptOutcome } from '../transport.js'
 import type { HttpResponse } from '../wire/http.js'
@@ -107,7 +107,7 @@ export function classifyError (error: unknown, secrets: readonly string[]): Atte
   const logshipError = error instanceof LogshipError
     ? error
     : new NetworkError('INTERNAL', redact(error instanceof Error ? error.message : String(error), secrets), false)
-  const errorCode = logshipError instanceof NetworkError ? logshipError.causeCode : logshipError.code
+  const errorCode = serviceErrorCode(logshipError)
   return {
     ok: false,
     retriable: logshipError.retriable,
