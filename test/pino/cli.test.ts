@@ -218,6 +218,13 @@ describe('logship-pino CLI', () => {
     assert.equal(unknown.code, 1)
     assert.match(unknown.stderr, /bogus/)
     assert.ok(!bad.stderr.includes(SECRET) && !unknown.stderr.includes(SECRET))
+    // A value the producer's checks refuse names the env var it came from; from a flag, the option alone.
+    const args = ['--service', 'tls', '--endpoint', emu.url, '--region', 'cn-beijing', '--topic-id', 't']
+    const fromEnv = await pipeline(['1'], args, { ...env, LOGSHIP_LINGER_MS: '5' })
+    assert.equal(fromEnv.code, 1)
+    assert.match(fromEnv.stderr, /^logship-pino: invalid option lingerMs \(from LOGSHIP_LINGER_MS\): 5; expected an integer >= 100\n/)
+    const fromFlag = await pipeline(['1'], [...args, '--linger-ms', '5'], env)
+    assert.match(fromFlag.stderr, /^logship-pino: invalid option lingerMs: 5; expected/)
   })
 
   it('exits 1 without repeating a stray argument, which may be a secret given without its flag', async () => {

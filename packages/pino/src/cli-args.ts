@@ -72,6 +72,8 @@ export interface CliConfig {
   tee: boolean
   help: boolean
   version: boolean
+  /** The env var each option came from, when no flag gave it: errors found later name it too. */
+  fromEnv: Record<string, string>
 }
 
 export function kebab (name: string): string {
@@ -102,21 +104,37 @@ export function parseCli (argv: readonly string[], env: NodeJS.ProcessEnv): CliC
   }
 
   const options: Record<string, unknown> = {}
+  const fromEnv: Record<string, string> = {}
   for (const [name, kind] of Object.entries(OPTIONS)) {
     const flag = values[kebab(name)] as string | undefined
     const raw = flag ?? env[envName(name)]
     if (raw === undefined || raw === '') continue
+    if (flag === undefined) fromEnv[OPTION_OF[name] ?? name] = envName(name)
     // A bad value from the environment names its variable: nothing on the command line shows it.
     options[OPTION_OF[name] ?? name] = convert(flag === undefined ? `${name} (from ${envName(name)})` : name, kind, raw)
   }
   const tags = (values.tag as string[] | undefined) ?? splitList(env.LOGSHIP_TAGS)
   if (tags.length > 0) options.tags = parseTags(tags)
+  if (values.tag === undefined && tags.length > 0) fromEnv.tags = 'LOGSHIP_TAGS'
   return {
     options: options as unknown as LogshipPinoOptions,
     tee: values.tee === true || env.LOGSHIP_TEE === '1' || env.LOGSHIP_TEE === 'true',
     help: values.help === true,
-    version: values.version === true
+    version: values.version === true,
+    fromEnv
   }
+}
+
+/**
+ * An option error found after parsing (the producer's range checks: `LOGSHIP_LINGER_MS=5`) names
+ * the env var the value came from, as parsing errors do: nothing on the command line shows it.
+ */
+export function nameEnvSource (message: string, option: unknown, fromEnv: Readonly<Record<string, string>>): string {
+  if (typeof option !== 'string') return message
+  const source = fromEnv[option.split('.')[0]!]
+  const named = `invalid option ${option}`
+  if (source === undefined || !message.includes(named + ':')) return message
+  return message.replace(named + ':', `${named} (from ${source}):`)
 }
 
 /** Digits with an optional sign, nothing else: Number() would also take ' ' (0), '0x10' or '1e3'. */

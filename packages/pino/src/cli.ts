@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
-import { parseCli, usage } from './cli-args.js'
+import { nameEnvSource, parseCli, usage } from './cli-args.js'
 import { DEFAULTS } from './options.js'
 import { createTransport, type LogshipStream } from './transport.js'
 import type { SummaryPayload } from './worker-events.js'
@@ -41,8 +41,11 @@ async function main (): Promise<number> {
   let stream: LogshipStream
   // Set by the first signal: from then on, the CLI is done within closeTimeoutMs (see below).
   let signalledAt: number | undefined
+  // Which options came from env vars, for errors found after parsing.
+  let fromEnv: Record<string, string> = {}
   try {
     config = parseCli(process.argv.slice(2), process.env)
+    fromEnv = config.fromEnv
     if (config.help) {
       writeOut(usage() + '\n')
       return EXIT_OK
@@ -56,7 +59,8 @@ async function main (): Promise<number> {
       closeBy: () => signalledAt === undefined ? undefined : signalledAt + closeTimeoutOf(config)
     })
   } catch (err) {
-    say(`${message(err).replace(/^@logship\/pino: /, '')}\n(see logship-pino --help)`)
+    const text = message(err).replace(/^@logship\/pino: /, '')
+    say(`${nameEnvSource(text, (err as { option?: unknown }).option, fromEnv)}\n(see logship-pino --help)`)
     return EXIT_CONFIG
   }
 
