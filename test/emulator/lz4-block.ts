@@ -12,8 +12,10 @@ const SHORT_COPY = 48
 // match starts at least MFLIMIT bytes before the end of the output, and the last LAST_LITERALS
 // bytes are always literals. A compressor that breaks them makes blocks the service refuses.
 // (liblz4 1.9.4 skips the second check on its shortcut for short sequences, so it lets a few such
-// blocks through; the format allows a decoder to refuse them all, and this one does.) The limits
-// are worked out once per block: one comparison each per sequence.
+// blocks through; the format allows a decoder to refuse them all, and this one does.) Matches only
+// move forward, so the rules concern the last match alone: the loop notes where each match starts,
+// and both rules are checked once, after the last sequence. (Checked per sequence, with the error
+// texts built inline, they made the loop about half as fast on a 446 KB batch.)
 const MFLIMIT = 12
 const LAST_LITERALS = 5
 
@@ -32,8 +34,9 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
   let ip = 0
   let op = 0
   const end = src.length
-  const lastMatchStart = rawSize - MFLIMIT
-  const lastMatchEnd = rawSize - LAST_LITERALS
+  // Where the last match so far starts; -1 while there was none.
+  let lastMatch = -1
+  let finalLiterals = 0
   for (;;) {
     const token = src[ip++]!
     let litLen = token >>> 4
@@ -54,8 +57,10 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
     }
     ip += litLen
     op += litLen
-    if (ip === end) break // the last sequence holds literals only
-    if (op > lastMatchStart) throw new Lz4Error(`a match starts at output ${op}, within the last ${MFLIMIT} bytes of ${rawSize} (LZ4 end-of-block rule)`)
+    if (ip === end) { // the last sequence holds literals only
+      finalLiterals = litLen
+      break
+    }
     if (ip + 2 > end) throw new Lz4Error('truncated match offset')
     const offset = src[ip]! | (src[ip + 1]! << 8)
     ip += 2
@@ -70,10 +75,8 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
       } while (b === 255)
     }
     matchLen += 4
-    if (op + matchLen > lastMatchEnd) {
-      if (op + matchLen > rawSize) throw new Lz4Error(`output exceeds bodyrawsize ${rawSize}`)
-      throw new Lz4Error(`a match ends at output ${op + matchLen}, within the last ${LAST_LITERALS} bytes of ${rawSize}, which must be literals (LZ4 end-of-block rule)`)
-    }
+    if (op + matchLen > rawSize) throw new Lz4Error(`output exceeds bodyrawsize ${rawSize}`)
+    lastMatch = op
     const from = op - offset
     if (offset >= matchLen && matchLen > SHORT_COPY) {
       dst.copyWithin(op, from, from + matchLen)
@@ -90,5 +93,9 @@ export function decodeLz4Block (src: Uint8Array, rawSize: number): Buffer {
     if (ip >= end) throw new Lz4Error('block ends with a match instead of literals')
   }
   if (op !== rawSize) throw new Lz4Error(`decoded ${op} bytes, bodyrawsize says ${rawSize}`)
+  if (lastMatch >= 0) {
+    if (lastMatch > rawSize - MFLIMIT) throw new Lz4Error(`a match starts at output ${lastMatch}, within the last ${MFLIMIT} bytes of ${rawSize} (LZ4 end-of-block rule)`)
+    if (finalLiterals < LAST_LITERALS) throw new Lz4Error(`the last match ends at output ${rawSize - finalLiterals}, within the last ${LAST_LITERALS} bytes of ${rawSize}, which must be literals (LZ4 end-of-block rule)`)
+  }
   return dst
 }
