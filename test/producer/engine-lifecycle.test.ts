@@ -303,6 +303,57 @@ test('an async callback or listener that rejects is reported like one that throw
   assert.deepEqual(unhandled, [])
 })
 
+test('a thrown value without a string form (no prototype, a throwing toString) is reported, and the other callbacks still run', async (t) => {
+  const warnings: string[] = []
+  const onWarning = (w: Error): void => { warnings.push(w.message) }
+  process.on('warning', onWarning)
+  t.after(() => { process.off('warning', onWarning) })
+  const { wire, producer } = setup()
+  wire.script = [ok()]
+  const results: Result[] = []
+  producer.send(rec(0), { callback: () => { throw Object.create(null) } })
+  producer.send(rec(1), { callback: () => { throw { toString () { throw new Error('no text') } } } })
+  producer.send(rec(2), { callback: (r) => { results.push(r) } })
+  const delivered: BatchEvent[] = []
+  producer.on('delivered', (e) => delivered.push(e))
+  await producer.flush()
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(results.length, 1, 'the callback after the throwing ones ran')
+  assert.equal(delivered.length, 1, 'the delivered event was emitted')
+  assert.equal(producer.stats().delivered, 3)
+  assert.equal(warnings.filter((m) => m.includes('a send() callback threw') && m.includes('[object Object]')).length, 1, warnings.join('\n'))
+})
+
+test('diagnostic listeners and the diagnostics logger: one that throws or rejects is reported, never ends the process, and the others still run', async (t) => {
+  const warnings: string[] = []
+  const unhandled: unknown[] = []
+  const onWarning = (w: Error): void => { warnings.push(w.message) }
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('warning', onWarning)
+  process.on('unhandledRejection', onUnhandled)
+  t.after(() => { process.off('warning', onWarning); process.off('unhandledRejection', onUnhandled) })
+  for (const how of ['listener', 'logger'] as const) {
+    const seen: string[] = []
+    const failing = async (): Promise<void> => { throw new Error(`async diagnostics ${how} down`) }
+    const logger = { debug: failing, info: failing, warn: failing, error: failing }
+    const { wire, producer } = setup(how === 'logger' ? { diagnostics: { level: 'warn', logger } } : { diagnostics: { level: 'warn', destination: 'none' } } as never)
+    if (how === 'listener') {
+      producer.on('diagnostic', () => { throw new Error('sync diagnostics listener bug') })
+      producer.on('diagnostic', failing)
+      producer.on('diagnostic', (record: { event: string }) => { seen.push(record.event) })
+    }
+    wire.script = [final(400, 'InvalidArgument')]
+    producer.send(rec(0))
+    await producer.flush()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.equal(producer.stats().failed, 1)
+    if (how === 'listener') assert.ok(seen.includes('failed'), 'a later listener still got the record: ' + seen.join())
+  }
+  assert.deepEqual(unhandled, [])
+  assert.ok(warnings.some((m) => m.includes("a 'diagnostic' listener threw") && m.includes('sync diagnostics listener bug')), warnings.join('\n'))
+  assert.ok(warnings.some((m) => m.includes('the diagnostics logger (its promise rejected)') && m.includes('async diagnostics logger down')), warnings.join('\n'))
+})
+
 test('callbacks may call send() and flush() re-entrantly', async () => {
   const { clock, wire, producer } = setup({ maxBatchCount: 1 })
   wire.manual = true

@@ -112,7 +112,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.wire = wire
     this.clock = clock
     this.name = options.name
-    this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted)
+    this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted, this.userCode)
     this.hooks = new EngineHooks(this.diag, options.name, wire.service, clock, options)
     this.budget = new Budget(options.totalSizeInBytes, clock)
     this.waiters = new SettleWaiters()

@@ -33,6 +33,15 @@ export class UserCodeGuard {
     }
   }
 
+  /** Calls `fn()` guarded; `what` names it in a warning ('the diagnostics logger'). */
+  call (fn: () => unknown, what: string): void {
+    try {
+      this.#watch(fn(), what)
+    } catch (thrown) {
+      this.#warnOnce(`${what} threw`, thrown)
+    }
+  }
+
   /** A promise the user code returned: its rejection is reported, not left unhandled. */
   #watch (returned: unknown, what: string): void {
     if (returned === undefined || returned === null) return
@@ -44,7 +53,26 @@ export class UserCodeGuard {
   #warnOnce (what: string, thrown: unknown): void {
     if (this.#warned) return
     this.#warned = true
-    const detail = thrown instanceof Error ? thrown.message : String(thrown)
-    process.emitWarning(`${what} (ignored; reported once per producer): ${detail}`, { code: 'LOGSHIP_USER_CODE_THREW' })
+    try {
+      process.emitWarning(`${what} (ignored; reported once per producer): ${describeThrown(thrown)}`, { code: 'LOGSHIP_USER_CODE_THREW' })
+    } catch {
+      // Nothing of the user's own failure may escape into the engine, not even through the report.
+    }
+  }
+}
+
+/**
+ * What was thrown, as text. Anything can be thrown: an object without a prototype, or whose
+ * toString throws, has no string form, and String() on it would throw inside the guard.
+ */
+function describeThrown (thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? String(thrown.message) : String(thrown)
+  } catch {
+    try {
+      return Object.prototype.toString.call(thrown)
+    } catch {
+      return 'a value without a string form'
+    }
   }
 }

@@ -9,6 +9,7 @@
 import type { EventEmitter } from 'node:events'
 import type { ResolvedDiagnostics } from '../options.js'
 import type { DiagnosticRecord, DiagnosticsLogger, DropReason } from '../types.js'
+import { UserCodeGuard } from '../user-code.js'
 import { createSink, formatRecord, writeStderr, type DiagnosticsSink } from './diagnostics-sink.js'
 
 export type Level = DiagnosticRecord['level']
@@ -38,7 +39,10 @@ export class Diagnostics {
   private dropBytes = 0
 
   /** `accepted` counts records this producer took: it must not move while the logger is called. */
-  constructor (options: ResolvedDiagnostics, name: string, emitter: EventEmitter, accepted: () => number) {
+  private readonly userCode: UserCodeGuard
+
+  constructor (options: ResolvedDiagnostics, name: string, emitter: EventEmitter, accepted: () => number, userCode = new UserCodeGuard()) {
+    this.userCode = userCode
     const rank = RANK[options.level]
     this.debugOn = rank <= RANK.debug
     this.infoOn = rank <= RANK.info
@@ -48,7 +52,7 @@ export class Diagnostics {
     this.emitter = emitter
     const on = rank < RANK.off
     this.sink = on ? createSink(options.destination, options.format) : undefined
-    this.logger = on && options.logger !== undefined ? new LoggerWriter(options.logger, accepted, options.format) : undefined
+    this.logger = on && options.logger !== undefined ? new LoggerWriter(options.logger, accepted, options.format, userCode) : undefined
   }
 
   debug (event: string, msg: string, fields?: Fields): void {
@@ -113,13 +117,9 @@ export class Diagnostics {
         if (value !== undefined && !(key in record)) record[key] = value
       }
     }
-    if (this.emitter.listenerCount('diagnostic') > 0) {
-      try {
-        this.emitter.emit('diagnostic', record)
-      } catch {
-        // A listener's own problem; the engine reports throwing listeners elsewhere.
-      }
-    }
+    // Each listener guarded like the engine's events: one that throws does not stop the others,
+    // and an async one that rejects is reported instead of ending the process.
+    if (this.emitter.listenerCount('diagnostic') > 0) this.userCode.emit(this.emitter, 'diagnostic', record)
     this.logger?.write(record)
     this.sink?.write(record)
   }
@@ -138,7 +138,10 @@ export class LoggerWriter {
   private writing = false
   private warned = false
 
-  constructor (logger: DiagnosticsLogger, accepted: (() => number) | undefined, format: 'text' | 'json') {
+  private readonly userCode: UserCodeGuard
+
+  constructor (logger: DiagnosticsLogger, accepted: (() => number) | undefined, format: 'text' | 'json', userCode = new UserCodeGuard()) {
+    this.userCode = userCode
     this.logger = logger
     this.accepted = accepted
     this.format = format
@@ -154,9 +157,9 @@ export class LoggerWriter {
     this.writing = true
     const before = this.accepted?.()
     try {
-      logger[record.level](record.msg, record)
-    } catch {
-      // The user's logger failed: diagnostics must never break the producer.
+      // The user's logger failing (a throw, or an async one whose promise rejects) must never break
+      // the producer: reported once as a process warning, like a throwing callback.
+      this.userCode.call(() => logger[record.level](record.msg, record), 'the diagnostics logger')
     } finally {
       this.writing = false
     }
