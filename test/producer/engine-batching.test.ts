@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { entrySize, setup } from './helpers/setup.js'
 
 const T = 1_700_000_000_000
@@ -154,4 +155,33 @@ test('a linger longer than a Node timer can hold is re-armed, not fired early', 
   assert.equal(wire.sent.length, 0)
   await clock.advance(1)
   assert.equal(wire.sent.length, 1)
+})
+
+test('a channel subscriber that sends for the same destination while a batch is sealed: every batch is sent once, no record is lost', async (t) => {
+  const { clock, wire, producer } = setup({ maxBatchSize: 200, maxBatchCount: 2 })
+  const done: number[] = []
+  const callback = (i: number) => () => { done.push(i) }
+  let nested = false
+  // Sealing the full batch runs this subscriber inside the outer send(), before that send() has
+  // finished with the batch its record started: the first nested record joins that batch and fills
+  // it (maxBatchCount 2), the second opens another.
+  const onSealed = (): void => {
+    if (nested) return
+    nested = true
+    producer.send({ time: T, contents: { i: 2 } }, { callback: callback(2) })
+    producer.send({ time: T, contents: { i: 3 } }, { callback: callback(3) })
+  }
+  subscribe('logship:batch:sealed', onSealed)
+  t.after(() => unsubscribe('logship:batch:sealed', onSealed))
+  producer.send({ time: T, contents: { i: 0, pad: 'x'.repeat(120) } }, { callback: callback(0) })
+  // Does not fit beside record 0: record 0's batch is sealed, and this record starts a new one.
+  producer.send({ time: T, contents: { i: 1 } }, { callback: callback(1) })
+  await producer.flush()
+  await clock.advance(0)
+  const sentIds = wire.sent.flatMap((s) => s.logs.map((l) => (l.contents as { i: number }).i))
+  assert.deepEqual(sentIds.sort(), [0, 1, 2, 3], 'each record sent once')
+  assert.equal(new Set(wire.sent.map((s) => s.batch)).size, wire.sent.length, 'no batch sent twice')
+  assert.deepEqual(done.sort(), [0, 1, 2, 3], 'every callback, once')
+  const s = producer.stats()
+  assert.deepEqual({ delivered: s.delivered, pending: s.pending, bufferedBytes: s.bufferedBytes }, { delivered: 4, pending: 0, bufferedBytes: 0 })
 })

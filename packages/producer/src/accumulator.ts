@@ -220,11 +220,13 @@ export class Accumulator {
     }
     // Copy the entry before anything is handed to the wire: sending may reuse the wire's scratch memory.
     batch.append(entry, timeMs, body, callback)
+    // Decided before anything is dispatched: dispatching runs user code (channel subscribers,
+    // diagnostic listeners) that may send() again for this destination, and must then find the
+    // open batch as it is now, never one about to be sealed behind its back.
+    const sealNew = batch.logCount >= maxBatchCount || body >= maxBatchSize
+    if (sealNew) this.open.delete(key)
     if (full !== undefined) this.dispatch(full)
-    if (batch.logCount >= maxBatchCount || body >= maxBatchSize) {
-      this.open.delete(key)
-      this.dispatch(batch)
-    }
+    if (sealNew) this.dispatch(batch)
     return true
   }
 
@@ -243,11 +245,14 @@ export class Accumulator {
   }
 
   private sealBatch (batch: ProducerBatch): void {
-    this.open.delete(batch.destination.key)
+    const key = batch.destination.key
+    if (this.open.get(key) === batch) this.open.delete(key)
     this.dispatch(batch)
   }
 
   private dispatch (batch: ProducerBatch): void {
+    // Sealed once, sent once, whatever user code re-entered in between.
+    if (batch.sealed) return
     batch.seal()
     this.onSealed(batch)
   }
