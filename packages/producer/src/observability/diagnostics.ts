@@ -38,9 +38,10 @@ export class Diagnostics {
   private dropCounts: Record<string, number> | undefined
   private dropBytes = 0
 
-  /** `accepted` counts records this producer took: it must not move while the logger is called. */
+  /** Guards the user's listeners and logger; the engine's own, so a throw is reported once per producer. */
   private readonly userCode: UserCodeGuard
 
+  /** `accepted` counts records this producer took: it must not move while the logger is called. */
   constructor (options: ResolvedDiagnostics, name: string, emitter: EventEmitter, accepted: () => number, userCode = new UserCodeGuard()) {
     this.userCode = userCode
     const rank = RANK[options.level]
