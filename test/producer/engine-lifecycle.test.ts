@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { InvalidOptionError, InvalidRecordError, ProducerClosedError } from '../../packages/producer/src/errors.js'
 import type { BatchEvent, CloseSummary, DropEvent, FailedEvent, Result } from '../../packages/producer/src/types.js'
 import { final, ok, retriable } from './helpers/fake-wire.js'
@@ -8,6 +8,18 @@ import { setup } from './helpers/setup.js'
 
 const T = 1_700_000_000_000
 const rec = (i = 0) => ({ time: T, contents: { i } })
+
+/** Process warnings and unhandled rejections while the test `t` runs. */
+function captureProcessWarnings (t: TestContext): { warnings: string[], unhandled: unknown[] } {
+  const warnings: string[] = []
+  const unhandled: unknown[] = []
+  const onWarning = (w: Error): void => { warnings.push(w.message) }
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('warning', onWarning)
+  process.on('unhandledRejection', onUnhandled)
+  t.after(() => { process.off('warning', onWarning); process.off('unhandledRejection', onUnhandled) })
+  return { warnings, unhandled }
+}
 
 test('flush() seals open batches now and resolves when everything sent before it is settled', async () => {
   const { clock, wire, producer } = setup({ lingerMs: 60_000 })
@@ -255,10 +267,7 @@ test('destroy() during close() settles the close promise', async () => {
 })
 
 test('callbacks: once per record with the batch Result; a throwing callback breaks nothing', async (t) => {
-  const warnings: string[] = []
-  const onWarning = (w: Error): void => { warnings.push(w.message) }
-  process.on('warning', onWarning)
-  t.after(() => process.off('warning', onWarning))
+  const { warnings } = captureProcessWarnings(t)
   const { wire, producer } = setup()
   wire.script = [ok('rid-1')]
   const calls: Array<[number, Result]> = []
@@ -280,13 +289,7 @@ test('callbacks: once per record with the batch Result; a throwing callback brea
 })
 
 test('an async callback or listener that rejects is reported like one that throws, never an unhandled rejection', async (t) => {
-  const warnings: string[] = []
-  const unhandled: unknown[] = []
-  const onWarning = (w: Error): void => { warnings.push(w.message) }
-  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
-  process.on('warning', onWarning)
-  process.on('unhandledRejection', onUnhandled)
-  t.after(() => { process.off('warning', onWarning); process.off('unhandledRejection', onUnhandled) })
+  const { warnings, unhandled } = captureProcessWarnings(t)
   for (const how of ['callback', 'listener'] as const) {
     const { wire, producer } = setup()
     wire.script = [ok()]
@@ -304,10 +307,7 @@ test('an async callback or listener that rejects is reported like one that throw
 })
 
 test('a thrown value without a string form (no prototype, a throwing toString) is reported, and the other callbacks still run', async (t) => {
-  const warnings: string[] = []
-  const onWarning = (w: Error): void => { warnings.push(w.message) }
-  process.on('warning', onWarning)
-  t.after(() => { process.off('warning', onWarning) })
+  const { warnings } = captureProcessWarnings(t)
   const { wire, producer } = setup()
   wire.script = [ok()]
   const results: Result[] = []
@@ -325,13 +325,7 @@ test('a thrown value without a string form (no prototype, a throwing toString) i
 })
 
 test('diagnostic listeners and the diagnostics logger: one that throws or rejects is reported, never ends the process, and the others still run', async (t) => {
-  const warnings: string[] = []
-  const unhandled: unknown[] = []
-  const onWarning = (w: Error): void => { warnings.push(w.message) }
-  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
-  process.on('warning', onWarning)
-  process.on('unhandledRejection', onUnhandled)
-  t.after(() => { process.off('warning', onWarning); process.off('unhandledRejection', onUnhandled) })
+  const { warnings, unhandled } = captureProcessWarnings(t)
   for (const how of ['listener', 'logger'] as const) {
     const seen: string[] = []
     const failing = async (): Promise<void> => { throw new Error(`async diagnostics ${how} down`) }

@@ -36,7 +36,8 @@ export class TlsProtocol implements ServiceProtocol {
     const o = this.options
     const topicId = overrideRequestName(overrides, 'topicId', o.topicId)
     if (topicId === '') throw new InvalidRecordError('topicId is empty: a TLS destination needs a topic id')
-    const hashKey = overrideRequestName(overrides, 'hashKey', o.hashKey)
+    // 32 hex digits (TLS_HASH_KEY below) leave no room for an unpaired surrogate: no second check.
+    const hashKey = overrideString(overrides, 'hashKey', o.hashKey)
     // The producer's own hashKey was checked once in resolveOptions; a per-call one is checked here,
     // so a bad key fails its own send() instead of every batch it would join.
     if (hashKey !== o.hashKey && hashKey !== '' && !TLS_HASH_KEY.test(hashKey)) {
