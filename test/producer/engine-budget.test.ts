@@ -222,3 +222,83 @@ test('a budget too small for a 17th open batch refuses its record at once, sayin
   assert.equal(producer.stats().accepted, 17)
   await producer.flush()
 })
+
+// Records of ~1 KB against an 8,000-byte budget: a new batch's charge beyond 16 open ones (5 KiB)
+// is more than the room a settled batch leaves, so waiting for it when it does not apply would time out.
+const big = (i: number) => ({ time: T, contents: { i: String(i).padStart(4, '0'), v: 'x'.repeat(1030) } })
+
+test('a waiting sendAsync() with few batches open waits for its record alone, not for a new batch\'s charge', async () => {
+  const { clock, wire, producer } = setup({ totalSizeInBytes: 8000, maxBlockMs: 1000 })
+  wire.manual = true
+  const size = entrySize(wire, T, big(0).contents)
+  assert.ok(size > 1000 && 7 * size < 8000 && 8000 - 2 * size < size + 5120, `record size ${size} does not suit this test`)
+  for (let i = 0; i < 5; i++) producer.send(big(i))
+  void producer.flush() // batch A: 5 records in flight
+  producer.send(big(5))
+  producer.send(big(6)) // batch B: open, 2 records
+  assert.equal(producer.stats().accepted, 7)
+  let accepted = false
+  const waiting = producer.sendAsync(big(7)).then(() => { accepted = true })
+  await clock.advance(10)
+  assert.equal(accepted, false, 'no room yet')
+  wire.answer(ok()) // A settles: 8000 - 2 records free, room for one more record but not for one plus 5 KiB
+  await clock.advance(0)
+  assert.equal(accepted, true, `woken with ${8000 - producer.stats().bufferedBytes + size} bytes free`)
+  await waiting
+  const flushing = producer.flush()
+  await clock.advance(0)
+  wire.answer(ok())
+  await flushing
+  assert.deepEqual(wire.allLogs().map((l) => (l.contents as { i: string }).i), ['0000', '0001', '0002', '0003', '0004', '0005', '0006', '0007'])
+  assert.equal(producer.stats().bufferedBytes, 0)
+})
+
+test('a sendAsync() woken after 16 batches were opened meanwhile waits again for the charge, within the same maxBlockMs', async () => {
+  const small = (i: number) => ({ time: T, contents: { i: String(i) } })
+  for (const outcome of ['accepted', 'timed out'] as const) {
+    const { clock, wire, producer } = setup({ totalSizeInBytes: 12_000, maxBlockMs: 1000 })
+    wire.manual = true
+    const size = entrySize(wire, T, big(0).contents)
+    const smallSize = entrySize(wire, T, small(10).contents)
+    // Two batches of 5 big records in flight, then 15 destinations with one small record open.
+    for (const first of [0, 5]) {
+      for (let i = first; i < first + 5; i++) producer.send(big(i), { source: 'big' })
+      void producer.flush()
+    }
+    for (let i = 0; i < 15; i++) producer.send(small(i), { source: `s${i}` })
+    const free = 12_000 - producer.stats().bufferedBytes
+    assert.ok(free < size && free >= smallSize, `room ${free} does not suit this test`)
+    let settled: unknown
+    const waiting = producer.sendAsync(big(10), { source: 'big' }).then(() => { settled = 'accepted' }, (e: unknown) => { settled = e })
+    producer.send(small(15), { source: 's15' }) // the 16th open batch, while it waits
+    assert.equal(producer.stats().accepted, 26)
+    await clock.advance(400)
+    wire.answer(ok()) // the first 5 big records settle: room for the record, not for it and a new batch's 5 KiB
+    await clock.advance(0)
+    assert.equal(settled, undefined, 'still waiting, for the charge now, not refused')
+    if (outcome === 'accepted') {
+      await clock.advance(100)
+      wire.answer(ok()) // the other 5 settle
+      await clock.advance(0)
+      await waiting
+      assert.equal(settled, 'accepted')
+      const flushing = producer.flush()
+      await clock.advance(0)
+      while (wire.unanswered > 0) wire.answer(ok())
+      await flushing
+      assert.equal(producer.stats().delivered, 27)
+      assert.ok(wire.allLogs().some((l) => (l.contents as { i: string }).i === '0010'))
+    } else {
+      // The second wait gets what is left of maxBlockMs, and its error names the whole wait.
+      await clock.advance(599)
+      assert.equal(settled, undefined)
+      await clock.advance(1)
+      await waiting
+      const error = settled as unknown
+      assert.ok(error instanceof BufferFullError, String(error))
+      assert.match(error.message, /after waiting 1000 ms/)
+      assert.equal(producer.stats().dropped, 1)
+    }
+    producer.destroy()
+  }
+})

@@ -184,27 +184,43 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   private async waitForSpace (dest: Destination, copy: Buffer, bytes: number, timeMs: number, callback: RecordCallback | undefined): Promise<void> {
-    // One wait, so that sendAsync() calls settle in order: for the record and for what a new batch
-    // may be charged (many destinations, see accumulator.ts); append hands back what is not needed.
-    // A budget too small for that charge waits for the record alone.
+    // A new batch beyond FREE_BATCHES open ones is charged its own memory (see accumulator.ts). Once
+    // that many are open, wait for the record and that charge at once, so that sendAsync() calls
+    // settle in order; append hands back what is not needed. With fewer open (nearly always), wait
+    // for the record alone: waiting for a charge that does not apply could time out with room free.
+    // If batches were opened meanwhile and the charge applies after all, wait once more for both.
+    // A budget too small for the charge never waits for it.
     const charge = Accumulator.batchCharge(bytes)
-    const prepaid = bytes + charge <= this.budget.limit ? charge : 0
-    try {
-      await this.budget.reserve(bytes + prepaid, this.options.maxBlockMs)
-    } catch (error) {
-      this.drop(error instanceof BufferFullError ? 'buffer_full' : 'closed', 1, bytes)
-      throw error
+    const chargeFits = bytes + charge <= this.budget.limit
+    let prepaid = chargeFits && this.accumulator.size >= FREE_BATCHES ? charge : 0
+    const { maxBlockMs } = this.options
+    // Read once per waiting call: the budget's timer for the wait costs more.
+    const deadline = maxBlockMs > 0 ? this.clock.now() + maxBlockMs : 0
+    let waitMs = maxBlockMs
+    for (;;) {
+      try {
+        await this.budget.reserve(bytes + prepaid, waitMs)
+      } catch (error) {
+        const timedOut = error instanceof BufferFullError
+        this.drop(timedOut ? 'buffer_full' : 'closed', 1, bytes)
+        throw timedOut && waitMs !== maxBlockMs ? new BufferFullError(maxBlockMs, this.budget.limit) : error
+      }
+      if (this.state !== OPEN) {
+        this.budget.release(bytes + prepaid)
+        this.drop('closed', 1, bytes)
+        throw this.state === DESTROYED ? new DestroyedError() : new ProducerClosedError()
+      }
+      if (this.accept(dest, copy, timeMs, callback, prepaid)) return
+      // Refused only without the charge prepaid: it needs a new batch that must be charged.
+      this.budget.release(bytes)
+      if (!chargeFits) {
+        this.drop('buffer_full', 1, bytes)
+        throw BufferFullError.noRoomForBatch(this.budget.limit, bytes + charge, FREE_BATCHES)
+      }
+      prepaid = charge
+      // What is left of maxBlockMs (0: one last try); a timeout's error still names the whole wait.
+      if (maxBlockMs > 0) waitMs = Math.max(0, deadline - this.clock.now())
     }
-    if (this.state !== OPEN) {
-      this.budget.release(bytes + prepaid)
-      this.drop('closed', 1, bytes)
-      throw this.state === DESTROYED ? new DestroyedError() : new ProducerClosedError()
-    }
-    if (this.accept(dest, copy, timeMs, callback, prepaid)) return
-    // Only without the charge prepaid: it needed a new batch that this budget can never hold.
-    this.budget.release(bytes)
-    this.drop('buffer_full', 1, bytes)
-    throw BufferFullError.noRoomForBatch(this.budget.limit, bytes + charge, FREE_BATCHES)
   }
 
   flush (): Promise<void> {
