@@ -271,6 +271,7 @@ describe('CLI flags', () => {
     for (const raw of ['40', '4000', '404.0', 'x']) assert.throws(() => parseCli(['--no-retry-status-codes', raw], {}), /expected comma-separated HTTP status codes/, raw)
     // A bad value from the environment names its variable.
     assert.throws(() => parseCli([], { LOGSHIP_LINGER_MS: 'soon' }), /invalid option lingerMs \(from LOGSHIP_LINGER_MS\): "soon"/)
+    assert.throws(() => parseCli([], { LOGSHIP_TAGS: 'env=prod,novalue' }), /invalid option tags \(from LOGSHIP_TAGS\): "novalue"; expected key=value/)
     assert.deepEqual(parseCli(['--linger-ms', ' 250 ', '--custom-levels', ' audit = 35 ,notice=-1'], {}).options, { lingerMs: 250, customLevels: { audit: 35, notice: -1 } })
     assert.throws(() => parseCli(['--tee=yes'], {}), /invalid arguments: --tee takes no value \(argument 1\)/)
     assert.throws(() => parseCli(['--service', 'tls', '--topic-id'], {}), /invalid arguments: --topic-id needs a value \(argument 3\)/)

@@ -113,9 +113,10 @@ export function parseCli (argv: readonly string[], env: NodeJS.ProcessEnv): CliC
     // A bad value from the environment names its variable: nothing on the command line shows it.
     options[OPTION_OF[name] ?? name] = convert(flag === undefined ? `${name} (from ${envName(name)})` : name, kind, raw)
   }
-  const tags = (values.tag as string[] | undefined) ?? splitList(env.LOGSHIP_TAGS)
-  if (tags.length > 0) options.tags = parseTags(tags)
-  if (values.tag === undefined && tags.length > 0) fromEnv.tags = 'LOGSHIP_TAGS'
+  const tagFlags = values.tag as string[] | undefined
+  const tags = tagFlags ?? splitList(env.LOGSHIP_TAGS)
+  if (tags.length > 0) options.tags = parseTags(tags, tagFlags === undefined ? 'tags (from LOGSHIP_TAGS)' : 'tag')
+  if (tagFlags === undefined && tags.length > 0) fromEnv.tags = 'LOGSHIP_TAGS'
   return {
     options: options as unknown as LogshipPinoOptions,
     tee: values.tee === true || env.LOGSHIP_TEE === '1' || env.LOGSHIP_TEE === 'true',
@@ -227,11 +228,12 @@ function splitList (raw: string | undefined): string[] {
   return raw === undefined ? [] : raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
-function parseTags (items: readonly string[]): Record<string, string> {
+/** `name`: what an error calls the source, the flag or the env var (nothing on the command line shows that). */
+function parseTags (items: readonly string[], name: string): Record<string, string> {
   const tags: Record<string, string> = {}
   for (const item of items) {
     const eq = item.indexOf('=')
-    if (eq <= 0) throw new InvalidOptionError('tag', item, 'key=value')
+    if (eq <= 0) throw new InvalidOptionError(name, item, 'key=value')
     tags[item.slice(0, eq)] = item.slice(eq + 1)
   }
   return tags
