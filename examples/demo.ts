@@ -103,6 +103,8 @@ async function main (): Promise<void> {
   if (ticker) clearInterval(ticker)
   const code = await exited
   console.log(`${elapsed()}  example app exited with code ${code}`)
+  // The ticks sample the app's progress; this last line is its final count, beside what was stored.
+  if (ready !== undefined) await tick()
   if (ready === undefined) {
     await emulator?.stop()
     throw new Error('the example app did not start')

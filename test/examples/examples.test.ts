@@ -222,6 +222,13 @@ describe('pnpm demo (examples/demo.ts)', () => {
     }
     assert.match(result.stdout, /pino → TLS\n {2}TLS topic demo-topic/)
     assert.match(result.stdout, /winston → SLS\n {2}SLS demo-project\/app-logs/)
+    // The progress line printed once the app has exited is its final count: every record sent is stored.
+    const final = /example app exited with code 0\n.*sent pino (\d+), winston (\d+), producer (\d+) \| emulator stored TLS (\d+), SLS (\d+)/.exec(result.stdout)
+    assert.ok(final !== null, 'a final progress line after the app exited')
+    const [pino, winston, producer, tls, sls] = final.slice(1).map(Number)
+    assert.equal(tls, pino + winston + producer)
+    assert.equal(sls, pino + winston + producer)
+    assert.equal(String(pino), rows[0][2])
   })
 
   test('with credentials in the environment it ships there instead, and says so', async () => {
