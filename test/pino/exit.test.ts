@@ -3,33 +3,10 @@
  * application does; every record must reach the emulator, counted by its unique `seq`.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { Emulator } from '../emulator/index.js'
-import { childEnv, emulator, missingSeq, SECRET } from './helpers.js'
-
-const APP = fileURLToPath(new URL('./fixtures/exit-app.mjs', import.meta.url))
-
-interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
-
-async function run (emu: Emulator, topicId: string, mode: string, count: number, options: Record<string, unknown> = {},
-  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  const started = Date.now()
-  // Plain node (no tsx loader): the fixture is the application as users write it.
-  const child = spawn(process.execPath, [APP, mode, String(count)], {
-    env: childEnv(emu, topicId, { TEST_OPTIONS: JSON.stringify(options), NODE_OPTIONS: '' }),
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; onStdout?.(stdout, child) })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-  const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null]
-  return { code, signal, stdout, stderr, ms: Date.now() - started }
-}
+import { emulator, missingSeq, runExitApp as run, SECRET } from './helpers.js'
 
 describe('delivery on exit (child process, worker transport)', { concurrency: 2 }, () => {
   let emu: Emulator
@@ -68,10 +45,12 @@ describe('delivery on exit (child process, worker transport)', { concurrency: 2 
   it('SIGTERM handled by the app with process.exit()', async () => {
     const topicId = randomUUID()
     let signalled = false
-    const r = await run(emu, topicId, 'sigterm', 2000, {}, (text, child) => {
-      if (!signalled && text.includes('ready')) {
-        signalled = true
-        child.kill('SIGTERM')
+    const r = await run(emu, topicId, 'sigterm', 2000, {
+      onStdout: (text, child) => {
+        if (!signalled && text.includes('ready')) {
+          signalled = true
+          child.kill('SIGTERM')
+        }
       }
     })
     assert.equal(r.code, 0, r.stderr)
@@ -82,7 +61,7 @@ describe('delivery on exit (child process, worker transport)', { concurrency: 2 
     const topicId = randomUUID()
     const fault = emu.inject({ kind: 'hold', ms: 10_000, topicId })
     try {
-      const r = await run(emu, topicId, 'return', 100, { closeTimeoutMs: 1500 })
+      const r = await run(emu, topicId, 'return', 100, { options: { closeTimeoutMs: 1500 } })
       assert.equal(r.code, 0, r.stderr)
       assert.ok(r.ms < 8000, `exited after ${r.ms} ms`)
       assert.match(r.stderr, /@logship\/pino: 100 records not delivered \(delivered 0; failed 0, dropped 0, not delivered within closeTimeoutMs 1500: 100\)/)

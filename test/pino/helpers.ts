@@ -126,6 +126,36 @@ export async function waitForLogs (emu: Emulator | RemoteEmulator, filter: LogFi
   }
 }
 
+const EXIT_APP = fileURLToPath(new URL('./fixtures/exit-app.mjs', import.meta.url))
+
+export interface ExitRun { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
+
+export interface ExitRunOptions {
+  /** Transport options merged into the fixture's. */
+  options?: Record<string, unknown>
+  /** The package the fixture imports pino from (an alias such as 'pino-8'); default 'pino'. */
+  pino?: string
+  onStdout?: (text: string, child: ChildProcess) => void
+}
+
+/**
+ * Runs fixtures/exit-app.mjs (log `count` lines through the worker transport, then leave by `mode`)
+ * in a child process with plain node, no tsx loader: the fixture is the application as users write it.
+ */
+export async function runExitApp (emu: Emulator, topicId: string, mode: string, count: number, run: ExitRunOptions = {}): Promise<ExitRun> {
+  const started = Date.now()
+  const child = spawn(process.execPath, [EXIT_APP, mode, String(count)], {
+    env: childEnv(emu, topicId, { TEST_OPTIONS: JSON.stringify(run.options ?? {}), TEST_PINO: run.pino ?? 'pino', NODE_OPTIONS: '' }),
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; run.onStdout?.(stdout, child) })
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null]
+  return { code, signal, stdout, stderr, ms: Date.now() - started }
+}
+
 /** Asserts the ids 0..n-1 of field `key` all arrived, each once; returns a description of what is wrong, or ''. */
 export function missingSeq (logs: StoredLog[], n: number, key = 'seq'): string {
   const seen = new Map<string, number>()
