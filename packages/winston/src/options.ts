@@ -5,7 +5,7 @@
  */
 import { createProducer, InvalidOptionError } from '@logship/producer'
 import type { DiagnosticsLogger, ProducerOptions } from '@logship/producer'
-import type TransportStream from 'winston-transport'
+import type { TransportStreamOptions } from 'winston-transport'
 import type { NestedMode } from './mapping.js'
 
 /** Options of `new LogshipTransport(options)`: the producer's options, flat, plus these. */
@@ -13,7 +13,7 @@ export interface LogshipTransportOptions extends ProducerOptions {
   /** winston: the most verbose level this transport takes (default: the logger's level). */
   level?: string
   /** winston: a format applied to this transport's copy of each info object. */
-  format?: TransportStream.TransportStreamOptions['format']
+  format?: TransportStreamOptions['format']
   /** winston: drop everything. */
   silent?: boolean
   /** winston: log uncaught exceptions through this transport (and deliver them before exit). */
@@ -32,7 +32,7 @@ export interface LogshipTransportOptions extends ProducerOptions {
 }
 
 export interface SplitOptions {
-  transport: TransportStream.TransportStreamOptions
+  transport: TransportStreamOptions
   worker: boolean
   nested: NestedMode
   closeTimeoutMs: number
@@ -67,7 +67,7 @@ export function splitOptions (options: LogshipTransportOptions): SplitOptions {
     throw new InvalidOptionError('closeTimeoutMs', closeTimeoutMs, 'an integer >= 1 (ms)')
   }
 
-  const transport: TransportStream.TransportStreamOptions = {}
+  const transport: TransportStreamOptions = {}
   for (const key of WINSTON_KEYS) {
     if (options[key] !== undefined) (transport as Record<string, unknown>)[key] = options[key]
   }

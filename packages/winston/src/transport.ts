@@ -7,7 +7,7 @@
  * `process.exit()` and uncaught exceptions. Producer events are re-emitted on the transport;
  * delivery problems never become 'error' events.
  */
-import TransportStream from 'winston-transport'
+import WinstonTransport from 'winston-transport'
 import { pipeDiagnostics } from '@logship/producer'
 import type { CloseSummary, Credentials, ProducerStats } from '@logship/producer'
 import { mapInfo } from './mapping.js'
@@ -19,6 +19,10 @@ import { WorkerSink } from './worker/client.js'
 import type { Sink, TransportEventName } from './sink.js'
 
 const LEVEL = Symbol.for('level')
+// winston-transport's typings are `export =`: declarations that default-import it need the user's
+// esModuleInterop. Typed through a type query, the base class is declared as
+// `typeof import('winston-transport')`, which compiles with and without it, in CommonJS and ESM.
+const TransportStream: typeof import('winston-transport') = WinstonTransport
 
 export class LogshipTransport extends TransportStream {
   /** 'worker' (default) or 'in-process'. */

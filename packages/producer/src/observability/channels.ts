@@ -4,7 +4,9 @@
  * only built when the channel has subscribers, so an unobserved producer pays one property read.
  * Messages carry counts, destinations, statuses and error codes, never credentials or record contents.
  */
-import diagnosticsChannel from 'node:diagnostics_channel'
+// A namespace import: the module has no default export in its typings, and the declarations must
+// compile without the user's esModuleInterop.
+import * as diagnosticsChannel from 'node:diagnostics_channel'
 import type { DestinationInfo, DropReason, ServiceName } from '../types.js'
 
 export const CHANNELS = Object.freeze({
