@@ -3,6 +3,9 @@
  * small consumer (its own package.json and tsconfig.json, skipLibCheck off) that imports the public
  * API of the three packages, resolved through node_modules as a user's project resolves them (here
  * test/node_modules/@logship/*, the workspace packages' built dist). One tsc run per fixture.
+ * The fixtures repeat the same uses of the API on purpose: TypeScript decides a file's module mode
+ * from its own path (extension, nearest package.json), so a file shared between them would be
+ * checked in one mode only, which is what each fixture is there to vary.
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
