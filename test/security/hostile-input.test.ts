@@ -198,6 +198,8 @@ for (const worker of [true, false]) {
       logger.log('nonexistent-level', 'custom level name')
       logger.info('meta keys constructor and toString', { constructor: 'c', toString: 't' })
       logger.info(JSON.parse('{"__proto__":{"polluted":"yes"},"message":"proto meta"}'))
+      logger.info(Object.defineProperty({ message: 'getter on the info', id: 1 }, 'bad', { enumerable: true, get () { throw new Error('getter') } }))
+      logger.error(Object.defineProperty(Object.assign(new Error('getter on the error'), { id: 2 }), 'bad', { enumerable: true, get () { throw new Error('getter') } }))
       logger.info('after')
       await transport.close()
       truncated = transport.stats().truncated
@@ -230,6 +232,16 @@ for (const worker of [true, false]) {
       const log = by('meta keys constructor and toString')!
       assert.equal(field(log, 'constructor'), 'c')
       assert.equal(field(log, 'toString'), 't')
+    })
+    it('a getter that throws on the info, or on an Error logged as the info, costs only its own field', () => {
+      const info = by('getter on the info')!
+      assert.equal(field(info, 'id'), '1')
+      assert.equal(field(info, 'bad'), '[Unserializable]')
+      const error = by('getter on the error')!
+      assert.equal(field(error, 'level'), 'error')
+      assert.equal(field(error, 'id'), '2')
+      assert.equal(field(error, 'bad'), '[Unserializable]')
+      assert.match(field(error, 'error')!, /"message":"getter on the error".*"bad":"\[Unserializable\]"/)
     })
     it('a __proto__ key in the info arrives as an ordinary field; nothing is polluted', () => {
       const log = by('proto meta')!

@@ -84,6 +84,17 @@ describe('mapInfo on real winston info objects', () => {
     assert.deepEqual(infos[0].contents, { level: 'info', message: 'm', 'user.id': '7', 'user.tags.0': 'a', 'user.tags.1': 'b' })
   })
 
+  test('nested: flatten keeps both values when a dotted key meets a key of the same name', () => {
+    const level = Symbol.for('level')
+    const before = mapInfo({ level: 'info', message: 'm', [level]: 'info', a: { b: 1 }, 'a.b': 'two' }, 1, { nested: 'flatten' })
+    assert.deepEqual(before.contents, { level: 'info', message: 'm', 'a.b': '1', 'a.b_2': 'two' })
+    const after = mapInfo({ level: 'info', message: 'm', [level]: 'info', 'a.b': 'one', a: { b: 2, c: [3] }, 'a.b_2': 'x' }, 1, { nested: 'flatten' })
+    assert.deepEqual(after.contents, { level: 'info', message: 'm', 'a.b': 'one', 'a.b_2': '2', 'a.c.0': '3', 'a.b_2_2': 'x' })
+    // Without flatten, keys are the info's own and cannot collide.
+    assert.deepEqual(mapInfo({ level: 'info', message: 'm', [level]: 'info', a: { b: 1 }, 'a.b': 'two' }, 1, { nested: 'json' }).contents,
+      { level: 'info', message: 'm', a: '{"b":1}', 'a.b': 'two' })
+  })
+
   test('an Error as the message keeps name, message and stack', () => {
     const { logger, mapped } = capture()
     logger.error(new TypeError('bad input'))
@@ -210,6 +221,22 @@ describe('mapInfo on real winston info objects', () => {
     const record = mapInfo({ level: 'info', [level]: 'info', message: 'm', nasty, getter }, 1, { nested: 'json' })
     assert.equal(record.contents.nasty, '[Unserializable]')
     assert.equal(record.contents.getter, '{"x":"[Unserializable]"}')
+  })
+
+  test('a getter that throws on the info itself costs only its own field', () => {
+    const level = Symbol.for('level')
+    const info = Object.defineProperty({ level: 'info', [level]: 'info', message: 'kept', id: 1 }, 'bad', { enumerable: true, get () { throw new Error('no') } })
+    assert.deepEqual(mapInfo(info, 1, { nested: 'json' }).contents, { level: 'info', message: 'kept', id: '1', bad: '[Unserializable]' })
+    const error = Object.assign(new Error('boom'), { id: 3 })
+    Object.defineProperty(error, 'x', { enumerable: true, get () { throw new Error('no') } })
+    Object.defineProperty(error, 'level', { value: 'error', enumerable: true })
+    const fromError = mapInfo(Object.assign(error, { [level]: 'error' }) as unknown as Record<string | symbol, unknown>, 1, { nested: 'json' }).contents
+    assert.equal(fromError.message, 'boom')
+    assert.equal(fromError.id, '3')
+    assert.equal(fromError.x, '[Unserializable]')
+    assert.match(fromError.error, /^\{"name":"Error","message":"boom","stack":"Error: boom\\n.*"id":3,.*"x":"\[Unserializable\]"/)
+    const message = Object.defineProperty({ level: 'info', [level]: 'info', id: 2 }, 'message', { enumerable: true, get () { throw new Error('no') } })
+    assert.deepEqual(mapInfo(message, 1, { nested: 'json' }).contents, { level: 'info', message: '[Unserializable]', id: '2' })
   })
 })
 

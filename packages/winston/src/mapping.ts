@@ -10,7 +10,9 @@
  *   as with `logger.error(err)`) gives `message` = the error's message and the whole error
  *   (name, message, stack, own props, cause) as JSON under `error`.
  * - meta, `defaultMeta` and child-logger fields are plain keys of the info: each becomes a field.
- *   Only the info's own enumerable keys are fields, never inherited ones.
+ *   Only the info's own enumerable keys are fields, never inherited ones. A getter that throws
+ *   gives `[Unserializable]` for its own field. With 'flatten', a dotted key that meets a key of
+ *   the same name gets a suffix (`a.b_2`): the fields are one object here, and nothing is lost.
  * - `timestamp` (set by a format): an ISO/RFC 3339 string (sub-ms digits kept), a Date, or a number
  *   (epoch ms; below 1e11 taken as epoch seconds) becomes the record time and is not repeated as a
  *   field. A timestamp that cannot be parsed stays a field and the time of log() is used.
@@ -38,6 +40,8 @@ export interface MappedRecord {
   contents: Contents
 }
 
+/** What a value that cannot be read stands as (the producer's value rules use the same text). */
+const UNSERIALIZABLE = '[Unserializable]'
 const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d{1,6})/
 /** Numbers below this are epoch seconds (1e11 ms would be 1973). */
 const SECONDS_BELOW = 1e11
@@ -50,7 +54,7 @@ export function mapInfo (info: Record<string | symbol, unknown>, now: number, op
   const level = info[LEVEL] ?? info.level
   if (level !== undefined) contents.level = typeof level === 'string' ? level : String(level)
 
-  const message = info.message
+  const message = readProperty(info, 'message')
   let error: Error | undefined
   if (info instanceof Error) {
     // logger.error(err): winston passes the Error itself as the info.
@@ -61,6 +65,9 @@ export function mapInfo (info: Record<string | symbol, unknown>, now: number, op
     error = message
     contents.message = safeString(message, 'message')
   } else if (message !== undefined) put(contents, 'message', message, flatten)
+  // With 'flatten', an object's dotted keys may meet a key of the same name (`{ a: { b: 1 }, 'a.b': 2 }`):
+  // the later value then gets a suffix, so neither is lost. Plain keys are unique on their own.
+  const store = flatten ? setUnique : set
 
   // Only own keys are sent, as by the encoder: for…in would also visit inherited enumerable keys
   // (a polluted Object.prototype). Checked once per record (+2 % instructions per standard record),
@@ -70,7 +77,8 @@ export function mapInfo (info: Record<string | symbol, unknown>, now: number, op
   for (const key in info) {
     if (key === 'level' || key === 'message') continue
     if (inherited && !Object.hasOwn(info, key)) continue
-    const value = info[key]
+    // A getter that throws costs its own field only, as one does inside a nested object.
+    const value = readProperty(info, key)
     if (typeof value === 'string') {
       if (key === 'timestamp') {
         const parsed = parseTimestamp(value)
@@ -79,7 +87,7 @@ export function mapInfo (info: Record<string | symbol, unknown>, now: number, op
           continue
         }
       }
-      set(contents, key, value)
+      store(contents, key, value)
       continue
     }
     if (key === 'timestamp') {
@@ -111,11 +119,18 @@ function putError (contents: Contents, error: Error): void {
 
 function put (contents: Contents, key: string, value: unknown, flatten: boolean): void {
   if (flatten && value !== null && typeof value === 'object') {
-    for (const [k, v] of mapContents({ [key]: value }, { nested: 'flatten' })) set(contents, k, v)
+    for (const [k, v] of mapContents({ [key]: value }, { nested: 'flatten' })) setUnique(contents, k, v)
     return
   }
   const text = contentToString(value)
-  if (text !== undefined) set(contents, key, text)
+  if (text !== undefined) (flatten ? setUnique : set)(contents, key, text)
+}
+
+/** A field under `key`, or, when that is taken, under `key_2`, `key_3`, … (as putError does). */
+function setUnique (contents: Contents, key: string, text: string): void {
+  let free = key
+  for (let n = 2; Object.hasOwn(contents, free); n++) free = `${key}_${n}`
+  set(contents, free, text)
 }
 
 /** A field; `__proto__` is an ordinary field name here (plain assignment would set the prototype). */
@@ -149,10 +164,11 @@ function safeString (value: object, key: string): string {
   return text ?? ''
 }
 
+/** A property's value, or the text a throwing getter (or Proxy trap) stands for. */
 function readProperty (value: object, key: string): unknown {
   try {
     return (value as Record<string, unknown>)[key]
   } catch {
-    return '[Unserializable]'
+    return UNSERIALIZABLE
   }
 }

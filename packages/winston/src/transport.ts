@@ -136,7 +136,8 @@ function toRecord (info: Record<string | symbol, unknown>, mapping: MappingOptio
   try {
     return mapInfo(info, Date.now(), mapping)
   } catch {
-    // A Proxy or getter that throws while being read: keep what is certain.
+    // A Proxy whose traps throw while its keys are listed (a throwing getter costs only its own
+    // field, see mapInfo): keep what is certain.
     const level = info[LEVEL]
     return { time: Date.now(), contents: { level: typeof level === 'string' ? level : 'unknown', message: '[Unserializable]' } }
   }
