@@ -3,6 +3,9 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { Emulator } from '../emulator/index.js'
@@ -185,6 +188,50 @@ describe('logship-pino CLI', () => {
     assert.match(stderr, /got SIGTERM: reading stdin until it ends \(at most 500 ms\)/)
     assert.match(stderr, /1 records accepted, 1 delivered, 0 failed/)
     assert.ok(ms >= 450 && ms < 2000, `exited ${ms} ms after the signal`)
+  })
+
+  it('a hang-up (SIGHUP: the terminal or SSH session closed) is handled as SIGTERM: what was read is delivered', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, 'unused', { LOGSHIP_SERVICE: 'tls', LOGSHIP_TOPIC_ID: topicId, LOGSHIP_LINGER_MS: '60000' })
+    const app = spawn(process.execPath, [SIGNAL_APP, '10'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const cli = spawn(process.execPath, [CLI, '--close-timeout-ms', '2000', '--tee'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    app.stdout.pipe(cli.stdin)
+    let stdout = ''
+    let stderr = ''
+    cli.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+    cli.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    // --tee copies each chunk as it hands it to the transport: once the app's first line is on
+    // stdout, the CLI holds it (lingerMs 60 s: buffered, not sent) when the hang-up comes.
+    await waitFor(() => stdout.includes('"started"'), 5000, 'the first line to be read')
+    assert.equal((await emu.logs({ topicId })).length, 0)
+    cli.kill('SIGHUP')
+    const [code, signal] = await once(cli, 'exit') as [number | null, NodeJS.Signals | null]
+    app.kill()
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr)
+    assert.match(stderr, /got SIGHUP: reading stdin until it ends \(at most 500 ms\)/)
+    assert.match(stderr, /1 records accepted, 1 delivered, 0 failed/)
+    assert.equal((await emu.logs({ topicId })).length, 1)
+  })
+
+  it('a read error on stdin: what was read is delivered, the error is said, and the exit status is 2, without a crash', async () => {
+    const topicId = randomUUID()
+    const env = childEnv(emu, topicId)
+    // A descriptor open for writing only: every read from it fails (EBADF), as a terminal that went away fails with EIO.
+    const dir = mkdtempSync(join(tmpdir(), 'logship-cli-'))
+    const fd = openSync(join(dir, 'write-only'), 'w')
+    try {
+      const cli = spawn(process.execPath, [CLI, '--service', 'tls', '--topic-id', topicId], { env, stdio: [fd, 'pipe', 'pipe'] })
+      let stderr = ''
+      cli.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+      const [code] = await once(cli, 'exit') as [number | null]
+      assert.equal(code, 2, stderr)
+      assert.match(stderr, /^logship-pino: reading stdin failed \(EBADF: bad file descriptor, read\): delivering what was read; lines after it are lost\n/)
+      assert.match(stderr, /logship-pino: 0 records accepted, 0 delivered, 0 failed, 0 dropped, 0 invalid, 0 not delivered within 8000 ms\n$/)
+      assert.doesNotMatch(stderr, /at .*\(node:|Emitted 'error'/)
+    } finally {
+      closeSync(fd)
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('a second signal exits at once with status 128 + its number, after a line saying how many records were not delivered', async () => {

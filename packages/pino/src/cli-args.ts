@@ -258,9 +258,9 @@ export function usage (): string {
   lines.push('  --tag <key=value>   (repeatable)'.padEnd(44) + 'LOGSHIP_TAGS (k=v,k2=v2)')
   lines.push('  --tee               copy stdin to stdout'.padEnd(44) + 'LOGSHIP_TEE')
   lines.push('  -h, --help', '  -v, --version', '',
-    'Exit status: 0 all delivered; 1 bad configuration; 2 some records were not delivered;',
-    '128 + the signal\'s number (130 SIGINT, 143 SIGTERM) when a second signal cut delivery short.',
-    'On SIGINT/SIGTERM, stdin is read until it ends (at most 2 s), then what is buffered is delivered',
-    'within closeTimeoutMs of the signal; a second SIGINT or SIGTERM exits at once.')
+    'Exit status: 0 all delivered; 1 bad configuration; 2 some records were not delivered (or',
+    'reading stdin failed); 128 + the signal\'s number (129 SIGHUP, 130 SIGINT, 143 SIGTERM) when a',
+    'second signal cut delivery short. On SIGINT/SIGTERM/SIGHUP, stdin is read until it ends (at most',
+    '2 s), then what is buffered is delivered within closeTimeoutMs of the signal; a second signal exits at once.')
   return lines.join('\n')
 }

@@ -15,13 +15,13 @@ import type { SummaryPayload } from './worker-events.js'
 const EXIT_OK = 0
 const EXIT_CONFIG = 1
 const EXIT_LOSSES = 2
-// A second signal cut the close short: 128 + the signal's number (130 SIGINT, 143 SIGTERM), the
-// status a shell reports for a process that a signal ended, as Node's default would have.
+// A second signal cut the close short: 128 + the signal's number (129 SIGHUP, 130 SIGINT, 143
+// SIGTERM), the status a shell reports for a process that a signal ended, as Node's default would have.
 const EXIT_SIGNAL_BASE = 128
 
 /**
- * After SIGINT or SIGTERM, how long stdin is still read, at most. A terminal's Ctrl-C and systemd's
- * KillMode=control-group signal the whole process group: the application gets the same signal,
+ * After SIGINT, SIGTERM or SIGHUP, how long stdin is still read, at most. A terminal's Ctrl-C and
+ * systemd's KillMode=control-group signal the whole process group: the application gets the same signal,
  * logs its shutdown and exits, which ends stdin, usually within milliseconds; stopping at the
  * signal would lose exactly those last lines. The limit only matters for a writer that does not
  * end (it ignores the signal, or the signal went to the CLI alone). 2 s covers a shutdown handler
@@ -85,17 +85,28 @@ async function main (): Promise<number> {
   }
   stdin.pipe(stream)
 
-  // SIGINT or SIGTERM: read on until stdin ends (the application got the same signal and is
-  // exiting), for at most the grace period; then close and exit as when stdin ends. The close's
-  // deadline runs from the signal: a supervisor that waits closeTimeoutMs before SIGKILL loses
-  // nothing it would not have lost without the grace period. A second signal (either one: users
-  // press Ctrl-C again while the close waits) exits at once, after one line saying what is lost.
+  // SIGINT, SIGTERM or SIGHUP (the terminal went away): read on until stdin ends (the application
+  // got the same signal and is exiting), for at most the grace period; then close and exit as when
+  // stdin ends. The close's deadline runs from the signal: a supervisor that waits closeTimeoutMs
+  // before SIGKILL loses nothing it would not have lost without the grace period. A second signal
+  // (any of them: users press Ctrl-C again while the close waits) exits at once, after one line
+  // saying what is lost.
   const closeTimeoutMs = closeTimeoutOf(config)
   const stopReading = (): void => {
     stdin.unpipe(stream)
     stdin.destroy()
     if (!stream.writableEnded) stream.end()
   }
+  // A read error (EIO from a terminal that went away, EBADF): what was read is delivered as at the
+  // end of input, and the exit status says input may be missing. Unheard, the error would end the
+  // process with everything still buffered.
+  let inputFailed = false
+  stdin.on('error', (err) => {
+    if (inputFailed) return
+    inputFailed = true
+    say(`reading stdin failed (${message(err)}): delivering what was read; lines after it are lost`)
+    stopReading()
+  })
   const exitNow = (signal: NodeJS.Signals): void => {
     // Records the producer took and has not delivered: failed, or still buffered or in flight.
     // Lines not yet read from stdin are not known, so not counted.
@@ -111,7 +122,7 @@ async function main (): Promise<number> {
       return
     }
     signalledAt = Date.now()
-    const secondSignal = 'a second SIGINT or SIGTERM exits at once'
+    const secondSignal = 'a second signal exits at once'
     if (stdin.readableEnded || stdin.destroyed) {
       say(`got ${signal}: stdin has ended, delivering what is buffered; ${secondSignal}`)
       return
@@ -123,6 +134,8 @@ async function main (): Promise<number> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // Closing the terminal or SSH session: Node's default would end the CLI with records buffered.
+  process.on('SIGHUP', onSignal)
 
   const s = await summary
   const lost = s.failed + s.dropped + s.pending + s.invalid
@@ -130,7 +143,7 @@ async function main (): Promise<number> {
     `${s.dropped} dropped, ${s.invalid} invalid, ${s.pending} not delivered within ${s.closeTimeoutMs} ms` +
     // Delivered, but cut: worth knowing, not a loss (the exit status does not count them).
     (s.truncated > 0 ? `; ${s.truncated} truncated` : ''))
-  return lost > 0 ? EXIT_LOSSES : EXIT_OK
+  return lost > 0 || inputFailed ? EXIT_LOSSES : EXIT_OK
 }
 
 /**
