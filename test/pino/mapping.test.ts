@@ -128,6 +128,8 @@ describe('fast path equals the JSON.parse path', () => {
     '{"level":"warn","time":"2024-05-06T07:08:09.123456789Z","neg":-1.5e-7,"empty":{},"arr":[]}',
     '{"time":1715000000,"level":35,"unicode":"日本 🎉","obj":{"k":"v"}}',
     '{}',
+    // Numbers as JSON.stringify writes them (the fast path keeps a number's text, see line-scanner.ts).
+    '{"level":30,"time":0,"z":0,"f":0.5,"m":-0.01225,"e":1e+21,"s":-1.5e-7}',
     // The scanner declines these and the JSON.parse path decides:
     '{"a":1} trailing',
     '{"a":1,}',
@@ -135,9 +137,20 @@ describe('fast path equals the JSON.parse path', () => {
     '{"a":tru}',
     '{"a":"unterminated}',
     '{"a":{"b":1}',
-    '{"esc\\"key":1}'
+    '{"esc\\"key":1}',
+    // Numbers JSON does not allow, as the level, the time or a field:
+    '{"level":030,"msg":"x"}',
+    '{"time":1.,"msg":"x"}',
+    '{"a":01}',
+    '{"a":1-2}',
+    '{"a":-}',
+    '{"a":1.e5}',
+    '{"a":1e}',
+    '{"a":1e+}',
+    '{"a":--1}',
+    '{"a":1.2.3}'
   ]
-  const accepted = 6
+  const accepted = 7
   it('the scanner takes the lines pino writes and declines the rest', () => {
     const scan = createScanner(settings())
     lines.forEach((line, i) => assert.equal(scan(line) !== undefined, i < accepted, line))

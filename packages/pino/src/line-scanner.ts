@@ -149,28 +149,24 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
           backslash = nextBackslash = line.indexOf('\\', i)
         }
       } else if ((c >= ZERO && c <= NINE) || c === MINUS) {
+        // What JSON.parse would refuse (`030`, `1.`, `1-2`) goes to it, and is refused there.
+        const end = numberEnd(line, i, n)
+        if (end === -1) return undefined
         if ((role & (LEVEL | TIME)) !== 0) {
           // The level and the time become numbers: read plain digits without making a string.
           let num = 0
           let j = i
-          for (; j < n; j++) {
+          for (; j < end; j++) {
             const d = line.charCodeAt(j)
             if (d < ZERO || d > NINE) break
             num = num * 10 + (d - ZERO)
           }
-          if (j === i || j - i > MAX_EXACT_DIGITS || (j < n && isNumberChar(line.charCodeAt(j)))) {
-            while (j < n && isNumberChar(line.charCodeAt(j))) j++
-            num = Number(line.slice(i, j))
-            if (Number.isNaN(num)) return undefined
-          }
-          i = j
+          if (j < end || j - i > MAX_EXACT_DIGITS) num = Number(line.slice(i, end))
           value = num
         } else {
-          let j = i + 1
-          while (j < n && isNumberChar(line.charCodeAt(j))) j++
-          value = line.slice(i, j)
-          i = j
+          value = line.slice(i, end)
         }
+        i = end
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         const end = nestedEnd(line, i, n)
         if (end === -1) return undefined
@@ -289,6 +285,34 @@ function indexOfKey (contents: Pairs, count: number, key: string): number {
 function isNumberChar (c: number): boolean {
   // digits . + - e E
   return (c >= ZERO && c <= NINE) || c === 0x2e || c === 0x2b || c === MINUS || c === 0x65 || c === 0x45
+}
+
+/**
+ * The end of the JSON number at `from`, or -1 when the text there is not one: `-`? then `0` or a
+ * digit 1–9 and more digits, then optionally `.` and digits, then optionally `e`/`E`, a sign and
+ * digits, and then no further number character.
+ */
+function numberEnd (line: string, from: number, end: number): number {
+  let j = from
+  if (j < end && line.charCodeAt(j) === MINUS) j++
+  if (j >= end || !isDigit(line.charCodeAt(j))) return -1
+  if (line.charCodeAt(j++) !== ZERO) while (j < end && isDigit(line.charCodeAt(j))) j++
+  if (j < end && line.charCodeAt(j) === 0x2e) {
+    if (++j >= end || !isDigit(line.charCodeAt(j))) return -1
+    while (j < end && isDigit(line.charCodeAt(j))) j++
+  }
+  const e = j < end ? line.charCodeAt(j) : 0
+  if (e === 0x65 || e === 0x45) {
+    j++
+    if (j < end && (line.charCodeAt(j) === 0x2b || line.charCodeAt(j) === MINUS)) j++
+    if (j >= end || !isDigit(line.charCodeAt(j))) return -1
+    while (j < end && isDigit(line.charCodeAt(j))) j++
+  }
+  return j < end && isNumberChar(line.charCodeAt(j)) ? -1 : j
+}
+
+function isDigit (c: number): boolean {
+  return c >= ZERO && c <= NINE
 }
 
 /** Index of the quote closing the string whose content starts at `from`, or -1 (none before `end`). */
