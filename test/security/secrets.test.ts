@@ -9,7 +9,10 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
@@ -270,4 +273,97 @@ describe('secrets are scrubbed before a text is cut', () => {
     assert.match(failed!.errorMessage, /x{285}\[redac/)
     assert.ok(!failed!.errorMessage.includes(SECRET.slice(0, 4)), failed!.errorMessage.slice(-40))
   })
+})
+
+/**
+ * A server (a proxy, a gateway, a debugging endpoint) whose error body echoes the request's headers,
+ * the Authorization header with the signature included, after `delayMs`.
+ */
+async function echoingServer (status: number, code: string, delayMs = 0): Promise<{ url: string, signatures: string[], close: () => Promise<void> }> {
+  const signatures: string[] = []
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      const authorization = req.headers.authorization ?? ''
+      signatures.push(/Signature=([^,\s]+)/.exec(authorization)?.[1] ?? authorization.slice(authorization.lastIndexOf(':') + 1))
+      setTimeout(() => {
+        res.writeHead(status, { 'content-type': 'application/json' })
+        // Both services' field names, so that either one reads the code and the echoed message.
+        res.end(JSON.stringify({ ErrorCode: code, ErrorMessage: `echo: ${JSON.stringify(req.headers)}`, errorCode: code, errorMessage: `echo: ${JSON.stringify(req.headers)}` }))
+      }, delayMs)
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}`, signatures, close: () => new Promise((resolve) => server.close(() => resolve())) }
+}
+
+describe('an error body that echoes the request\'s headers', () => {
+  const SIGNED: Array<[Service, Partial<ProducerOptions>, string]> = [['tls', {}, 'tls'], ['sls', { signatureVersion: 'v1' }, 'sls v1'], ['sls', { signatureVersion: 'v4' }, 'sls v4']]
+  for (const [service, signing, label] of SIGNED) {
+    for (const [status, code] of [[401, 'SignatureDoesNotMatch'], [500, 'InternalError']] as const) {
+      it(`${label}, ${status} ${code}: neither the signature nor the credentials appear`, async () => {
+        const server = await echoingServer(status, code)
+        const where = `echo/${label}/${status}`
+        try {
+          const results = await provoke(where, opts(service, server.url, { retries: 0, ...signing }))
+          assert.equal(results[0]?.errorCode, code)
+          assert.match(results[0]!.errorMessage, /echo: .*authorization/i, 'the echoed headers are there, scrubbed')
+          assert.ok(server.signatures.length > 0 && server.signatures.every((s) => s.length >= 20))
+          for (const { where: w, text } of captured.filter((c) => c.where.startsWith(where))) {
+            for (const signature of server.signatures) assert.ok(!text.includes(signature), `${w} shows the signature ${signature}`)
+          }
+          assertClean(where)
+        } finally {
+          await server.close()
+        }
+      })
+    }
+  }
+
+  it('credentials rotated while the request was in flight: the ones it was signed with are scrubbed too', async () => {
+    const server = await echoingServer(500, 'InternalError', 300)
+    const where = 'echo/rotated'
+    try {
+      const producer = createProducer(opts('tls', server.url, { retries: 0 }))
+      producer.on('failed', (e) => collect(`${where}: failed event`, e))
+      let result: Result | undefined
+      producer.send(record('r0', 10), { callback: (r) => { result = r; collect(`${where}: Result`, r) } })
+      void producer.flush()
+      await sleep(150)
+      producer.setCredentials({ accessKeyId: 'AKID-NEW-0001', accessKeySecret: 'SECRET-NEW-0002', securityToken: 'TOKEN-NEW-0003' })
+      await producer.close()
+      assert.equal(result?.errorCode, 'InternalError')
+      assert.match(result!.errorMessage, /"x-security-token":"\[redacted\]"/)
+      assertClean(where)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('a credentials provider whose answer cannot be read', () => {
+  const cases: Array<[string, () => Credentials, RegExp]> = [
+    ['a getter that throws undefined', () => ({ get accessKeyId (): string { throw undefined } }) as unknown as Credentials, /answer could not be read: undefined/],
+    ['a getter that throws an Error quoting the token', () => ({ ...CREDS, get accessKeySecret (): string { throw new Error(`STS refresh failed, old token ${TOKEN}`) } }), /answer could not be read: Error: STS refresh failed, old token \[redacted\]/],
+    ['an Error whose message getter throws, thrown by the provider', () => { throw Object.defineProperty(new Error('x'), 'message', { get () { throw new Error('no') } }) }, /provider failed: an Error that could not be read/]
+  ]
+  for (const [name, second, expected] of cases) {
+    it(`${name}: the batch fails with LOGSHIP_CREDENTIALS_ERROR, the process goes on, nothing leaks`, async () => {
+      let calls = 0
+      const provider = (): Credentials => calls++ === 0 ? { ...CREDS, expiresAt: Date.now() + 200 } : second()
+      const where = `provider-answer/${name}`
+      const producer = createProducer(opts('tls', ok.url, { accessKeyId: provider, accessKeySecret: undefined, securityToken: undefined, retries: 0 }))
+      producer.send(record('a0', 10))
+      await producer.flush()
+      await sleep(250)
+      let failed: Result | undefined
+      producer.send(record('a1', 10), { callback: (r) => { failed = r; collect(`${where}: Result`, r) } })
+      await producer.close()
+      assert.equal(failed?.errorCode, 'LOGSHIP_CREDENTIALS_ERROR')
+      assert.match(failed!.errorMessage, expected)
+      assertClean(where)
+    })
+  }
 })

@@ -103,10 +103,7 @@ export class CredentialsSource {
    * secret, the token, and the key id too (services echo it, e.g. "access key id … does not exist").
    */
   secrets (): string[] {
-    const current = this.current
-    if (current === undefined) return []
-    const { accessKeyId, accessKeySecret, securityToken } = current
-    return securityToken === '' ? [accessKeySecret, accessKeyId] : [accessKeySecret, securityToken, accessKeyId]
+    return this.current === undefined ? [] : secretsOf(this.current)
   }
 
   private refresh (force = false): Promise<CurrentCredentials> {
@@ -145,6 +142,10 @@ export class CredentialsSource {
       }
       if (call > this.appliedCall) this.apply(answer.credentials, call, force)
       this.endWait(wait, () => this.current as CurrentCredentials)
+    }).catch(() => {
+      // Not expected (callProvider never rejects, listeners are guarded), but a rejection here
+      // would be unhandled and end the user's process: the wait fails instead.
+      if (this.wait === wait) this.endWait(wait, () => this.fallback(force, 'the credentials provider\'s answer could not be used'))
     })
     return promise
   }
@@ -160,7 +161,9 @@ export class CredentialsSource {
     try {
       return { credentials: validate(result) }
     } catch (error) {
-      return { error: (error as Error).message }
+      // validate()'s own errors name a field and never quote it; anything else was thrown by the
+      // answer itself (a getter), which may quote a secret or have no message at all.
+      return { error: error instanceof CredentialsError ? error.message : `the credentials provider's answer could not be read: ${describe(error, this.secrets())}` }
     }
   }
 
@@ -273,10 +276,34 @@ function sameCredentials (a: CurrentCredentials, b: CurrentCredentials): boolean
   return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken
 }
 
-/** The provider's error, cut to 300 characters after the secrets are scrubbed (one straddling the cut would escape). */
+/**
+ * The provider's error, cut to 300 characters after the secrets are scrubbed (one straddling the
+ * cut would escape). Never throws: an error whose name or message getter throws is described by its type.
+ */
 function describe (error: unknown, secrets: readonly string[]): string {
-  if (error instanceof Error) return redact(`${error.name}: ${error.message}`, secrets).slice(0, 300)
+  try {
+    if (error instanceof Error) return redact(`${String(error.name)}: ${String(error.message)}`, secrets).slice(0, 300)
+  } catch {
+    return 'an Error that could not be read'
+  }
   return typeof error === 'string' ? redact(error, secrets).slice(0, 300) : typeof error
+}
+
+/** The values that give credentials away in text: the secret, the token, and the key id. */
+export function secretsOf (credentials: CurrentCredentials): string[] {
+  const { accessKeyId, accessKeySecret, securityToken } = credentials
+  return securityToken === '' ? [accessKeySecret, accessKeyId] : [accessKeySecret, securityToken, accessKeyId]
+}
+
+/**
+ * A request's signature, from its Authorization header (`… Signature=<hex>` for TLS and SLS v4,
+ * `LOG <key id>:<base64>` for SLS v1): not a credential, but it must not leave the library either,
+ * and a server or proxy that echoes the request's headers would show it.
+ */
+export function signatureOf (authorization: string | undefined): string[] {
+  if (authorization === undefined) return []
+  const signature = /Signature=([^,\s]+)/.exec(authorization)?.[1] ?? /^LOG [^:\s]+:(\S+)$/.exec(authorization)?.[1]
+  return signature === undefined ? [] : [signature]
 }
 
 /** Replaces every occurrence of a secret (only those long enough to be one) with [redacted]. */

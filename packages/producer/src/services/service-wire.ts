@@ -13,7 +13,7 @@ import { giveBackBodyMemory } from '../wire/body-memory.js'
 import { HttpClient, type HttpRequest } from '../wire/http.js'
 import { bodySize, encodeGroupTrailer, LogEncoder, type Flavor, type GroupFields } from '../wire/protobuf.js'
 import { classifyError, classifyResponse, header, isAuthFailure, REQUEST_ID_HEADER } from './classify.js'
-import { CredentialsSource, type CurrentCredentials } from './credentials.js'
+import { CredentialsSource, secretsOf, signatureOf, type CurrentCredentials } from './credentials.js'
 import { TimeWindow, type TimeWindowLimits } from './time-window.js'
 
 export interface ServiceProtocol {
@@ -157,14 +157,17 @@ export class ServiceWire implements Wire {
 
   private async attempt (batch: SealedBatch, body: BuiltBody, credentials: CurrentCredentials): Promise<AttemptOutcome> {
     const request = this.protocol.request(batch, body, credentials, new Date(this.now()))
+    // What is scrubbed from a failure's text: the credentials this request was signed with (they
+    // may have been rotated while it was in flight), the current ones, and its signature.
+    const secrets = (): string[] => [...signatureOf(request.headers.Authorization), ...secretsOf(credentials), ...this.credentials.secrets()]
     try {
       const response = await this.http.post(request)
       if (response.status >= 200 && response.status < 300) {
         return { ok: true, status: response.status, requestId: header(response.headers, REQUEST_ID_HEADER[this.service]) }
       }
-      return classifyResponse(this.service, response, this.credentials.secrets())
+      return classifyResponse(this.service, response, secrets())
     } catch (error) {
-      return classifyError(error, this.credentials.secrets())
+      return classifyError(error, secrets())
     }
   }
 
