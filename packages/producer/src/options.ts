@@ -239,9 +239,20 @@ function requestName (name: 'topicId' | 'logstore' | 'hashKey', value: unknown):
   return text
 }
 
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
+
 function parseEndpoint (value: unknown, envName: string): URL {
   if (typeof value !== 'string' || value.trim() === '') throw new InvalidOptionError('endpoint', value, `the service endpoint URL (or env ${envName})`)
-  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`
+  // User info (`user:password@`) may hold a secret, so it is refused before anything quotes the
+  // value. A valid endpoint has no '@' anywhere (a path, query or fragment is refused below), and a
+  // secret may itself hold '/', '#' or '@' where a parser would end the user info early: so any
+  // '@' is refused, and what precedes the last one is never shown.
+  const at = value.lastIndexOf('@')
+  if (at >= 0) {
+    const shown = (URL_SCHEME.exec(value)?.[0] ?? '') + '***' + value.slice(at)
+    throw new InvalidOptionError('endpoint', new ValueDescription(`a URL with user info, ${JSON.stringify(shown.length > 80 ? shown.slice(0, 80) + '…' : shown)}`), 'a URL without user:password@ (or any other "@")')
+  }
+  const text = URL_SCHEME.test(value) ? value : `https://${value}`
   let url: URL
   try {
     url = new URL(text)
@@ -249,7 +260,8 @@ function parseEndpoint (value: unknown, envName: string): URL {
     throw new InvalidOptionError('endpoint', value, 'a URL such as https://tls-cn-beijing.volces.com')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidOptionError('endpoint', value, 'an http:// or https:// URL')
-  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', new ValueDescription('a URL with user info'), 'a URL without user:password')
+  // Unreachable after the '@' check above; kept in case a parser ever finds user info without one.
+  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', new ValueDescription('a URL with user info'), 'a URL without user:password@')
   // Requests go to the service's own paths (/PutLogs, /logstores/…) at the endpoint's origin: a
   // path prefix (a proxy's /prefix/) would be ignored and the requests sent elsewhere.
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
