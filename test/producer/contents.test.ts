@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { CIRCULAR, contentToString, INVALID_DATE, mapContents, UNSERIALIZABLE } from '../../packages/producer/src/contents.js'
+import { InvalidRecordError } from '../../packages/producer/src/errors.js'
 
 test('scalars', () => {
   assert.equal(contentToString('a'), 'a')
@@ -74,6 +75,30 @@ test('mapContents: objects, pairs, skipping undefined, throwing getters at top l
   const rec = { ok: 'y', get bad (): string { throw new Error('x') } }
   assert.deepEqual(mapContents(rec), [['ok', 'y'], ['bad', UNSERIALIZABLE]])
   assert.throws(() => mapContents(null as never), { code: 'LOGSHIP_INVALID_RECORD' })
+})
+
+test('mapContents pairs: a value read that throws is UNSERIALIZABLE; an unreadable pair array, pair or key is an InvalidRecordError', () => {
+  const getterAt = (index: number, pair: unknown[]): unknown[] => Object.defineProperty(pair, index, { get () { throw new Error('getter') } })
+  const { proxy: revoked, revoke } = Proxy.revocable([], {})
+  revoke()
+  assert.deepEqual(mapContents([['a', 'x'], getterAt(1, ['b'])] as never), [['a', 'x'], ['b', UNSERIALIZABLE]])
+  assert.deepEqual(mapContents([['a', 'x'], getterAt(1, ['b'])] as never, { nested: 'flatten' }), [['a', 'x'], ['b', UNSERIALIZABLE]])
+  assert.deepEqual(mapContents([[42, 'n'], [null, 'z']] as never), [['42', 'n'], ['null', 'z']])
+  const refused: unknown[] = [
+    new Proxy([], { get () { throw new Error('trap') } }),
+    revoked,
+    new Proxy([], { get: (t, k) => k === 'length' ? { valueOf () { throw new Error('length') } } : Reflect.get(t, k) }),
+    getterAt(0, [['a', 'x']]),
+    [new Proxy(['k', 'v'], { get () { throw new Error('trap') } })],
+    [getterAt(0, [undefined, 'v'])],
+    [[Object.create(null), 'v']],
+    [[{ toString () { throw new Error('toString') } }, 'v']],
+    [, ['a', 'b']], // eslint-disable-line no-sparse-arrays
+    ['not a pair']
+  ]
+  for (const [i, input] of refused.entries()) {
+    assert.throws(() => mapContents(input as never), (error: unknown) => error instanceof InvalidRecordError && error.code === 'LOGSHIP_INVALID_RECORD', `case ${i}`)
+  }
 })
 
 test('mapContents flatten: dotted keys, arrays by index, empty containers, circular', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { rootCertificates } from 'node:tls'
 import { test } from 'node:test'
 import { InvalidOptionError, InvalidRecordError } from '../../packages/producer/src/errors.js'
 import { DEFAULTS, resolveOptions } from '../../packages/producer/src/options.js'
@@ -216,14 +217,47 @@ test('createProducer() validates options before building anything', { skip: serv
   producer.destroy()
 })
 
+const CERT = readFileSync(new URL('../fixtures/wire-selfsigned-cert.pem', import.meta.url))
+const KEY = readFileSync(new URL('../fixtures/wire-selfsigned-key.pem', import.meta.url))
+
 test('ca given as a Buffer still resolves after a structured clone (how worker threads get their options)', () => {
-  const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
-  const cloned = structuredClone({ ca: pem, list: [pem, 'PEM TEXT'] })
+  const pem = CERT
+  const cloned = structuredClone({ ca: pem, list: [pem, rootCertificates[0]] })
   const clonedCa: unknown = cloned.ca
   assert.ok(!Buffer.isBuffer(clonedCa) && clonedCa instanceof Uint8Array, 'the clone is a plain Uint8Array')
   const one = resolveOptions({ ...base, ca: cloned.ca as Buffer }, {}).ca
   assert.ok(one !== undefined && Buffer.isBuffer(one[0]) && one[0].equals(pem))
   const many = resolveOptions({ ...base, ca: cloned.list as Buffer[] }, {}).ca
-  assert.deepEqual(many?.map((item) => item.toString()), [pem.toString(), 'PEM TEXT'])
+  assert.deepEqual(many?.map((item) => item.toString()), [pem.toString(), rootCertificates[0]])
   assert.throws(() => resolveOptions({ ...base, ca: 42 as never }, {}), (e: unknown) => e instanceof InvalidOptionError && e.option === 'ca')
+})
+
+test('ca: every entry must hold PEM certificates that parse (a key, garbage or DER is refused at construction, never quoted); bundles and text around them are fine', () => {
+  const cert = CERT.toString()
+  const bundle = `# a bundle, as in a ca-certificates file\n${rootCertificates[0]}\n# ours\n${cert}`
+  for (const ca of [cert, CERT, new Uint8Array(CERT), bundle, Buffer.from(bundle), [cert, CERT, bundle], [], cert.replace(/\n/g, '\r\n'), `${cert}${KEY.toString()}`]) {
+    assert.doesNotThrow(() => resolveOptions({ ...base, ca: ca as never }, {}), `${typeof ca}: ${String(ca).slice(0, 40)}`)
+  }
+  const body = (pem: string): string => pem.split('\n')[1]
+  const refused: Array<[unknown, RegExp]> = [
+    [KEY, /ca: a PEM private key, not a certificate;/],
+    [KEY.toString(), /ca: a PEM private key, not a certificate;/],
+    ['garbage-not-pem', /ca: not a PEM certificate;/],
+    ['', /ca: not a PEM certificate;/],
+    [Buffer.from([1, 2, 3]), /ca: not a PEM certificate;/],
+    [Buffer.from(cert.replace(/-----[^\n]*-----|\s/g, ''), 'base64'), /ca: not a PEM certificate;/], // DER
+    ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', /ca: a PEM certificate that does not parse;/],
+    [`${cert}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`, /ca: certificate 2 of 2 does not parse;/],
+    [`${cert}-----BEGIN CERTIFICATE-----\n${body(cert)}\n`, /ca: a PEM certificate without its END line;/],
+    [[cert, KEY], /ca: entry 1: a PEM private key, not a certificate;/]
+  ]
+  for (const [ca, message] of refused) {
+    assert.throws(() => resolveOptions({ ...base, ca: ca as never }, {}), (e: unknown) => {
+      assert.ok(e instanceof InvalidOptionError && e.option === 'ca', String(e))
+      assert.match(e.message, message)
+      assert.match(e.message, /expected PEM CA certificates/)
+      for (const secret of [body(KEY.toString()), 'garbage-not-pem', body(cert)]) assert.ok(!e.message.includes(secret), e.message)
+      return true
+    })
+  }
 })

@@ -86,6 +86,10 @@ function check (c: ValueCase, value: string | undefined, service: Service): void
   else assert.equal(value, e)
 }
 
+const revoked = (target: object): unknown => { const { proxy, revoke } = Proxy.revocable(target, {}); revoke(); return proxy }
+const throwingGet = (target: object): unknown => new Proxy(target, { get () { throw new Error('get trap') } })
+const throwingAt = (index: number, pair: unknown[]): unknown[] => Object.defineProperty(pair, index, { get () { throw new Error('getter') } })
+
 /** Whole records the producer refuses: send() throws InvalidRecordError; the producer keeps going. */
 const REFUSED: Array<{ name: string, record: () => unknown }> = [
   { name: 'record null', record: () => null },
@@ -93,6 +97,15 @@ const REFUSED: Array<{ name: string, record: () => unknown }> = [
   { name: 'contents null', record: () => ({ contents: null }) },
   { name: 'contents a number', record: () => ({ contents: 42 }) },
   { name: 'contents a Proxy whose traps throw', record: () => ({ contents: throwingProxy() }) },
+  { name: 'contents a revoked Proxy', record: () => ({ contents: revoked({}) }) },
+  { name: 'pairs: an array Proxy whose get trap throws', record: () => ({ contents: throwingGet([]) }) },
+  { name: 'pairs: a revoked array Proxy', record: () => ({ contents: revoked([]) }) },
+  { name: 'pairs: a pair that is a Proxy whose get trap throws', record: () => ({ contents: [['id', 'x'], throwingGet(['k', 'v'])] }) },
+  { name: 'pairs: a pair that is a revoked Proxy', record: () => ({ contents: [['id', 'x'], revoked(['k', 'v'])] }) },
+  { name: 'pairs: a pair whose read throws', record: () => ({ contents: throwingAt(1, [['id', 'x']]) }) },
+  { name: 'pairs: a key without a prototype (String() throws)', record: () => ({ contents: [['id', 'x'], [Object.create(null), 'v']] }) },
+  { name: 'pairs: a key whose toString throws', record: () => ({ contents: [['id', 'x'], [{ toString () { throw new Error('toString') } }, 'v']] }) },
+  { name: 'pairs: a key whose getter throws', record: () => ({ contents: [['id', 'x'], throwingAt(0, [undefined, 'v'])] }) },
   { name: 'time NaN', record: () => ({ time: NaN, contents: { id: 'x' } }) },
   { name: 'time Infinity', record: () => ({ time: Infinity, contents: { id: 'x' } }) },
   { name: 'time negative', record: () => ({ time: -1, contents: { id: 'x' } }) },
@@ -163,6 +176,16 @@ describe('producer API', () => {
     }
   })
 
+  it('pairs: a value whose getter or Proxy trap throws is [Unserializable], like a throwing getter in an object', async () => {
+    for (const service of SERVICES) {
+      const pairs = [['id', 'case'], throwingAt(1, ['getter']), new Proxy(['trap', 'v'], { get (t, k) { if (k === '1') throw new Error('get trap'); return Reflect.get(t, k) } })]
+      const { logs } = await viaProducer(service, pairs as unknown as ContentsInput)
+      const log = logs.find((l) => field(l, 'id') === 'case')!
+      assert.equal(field(log, 'getter'), '[Unserializable]')
+      assert.equal(field(log, 'trap'), '[Unserializable]')
+    }
+  })
+
   for (const c of REFUSED) {
     it(`refused: ${c.name} (send() throws InvalidRecordError, the rest is delivered)`, async () => {
       for (const service of SERVICES) {
@@ -173,6 +196,18 @@ describe('producer API', () => {
       }
     })
   }
+
+  it('refused by sendAsync() too: it rejects with InvalidRecordError for every refused record', async () => {
+    const producer = createProducer(options('tls', em.url))
+    for (const c of REFUSED) {
+      await assert.rejects(producer.sendAsync(c.record() as LogRecord), (error: unknown) => {
+        assert.ok(error instanceof InvalidRecordError, `${c.name}: ${String(error)}`)
+        assert.equal(error.code, 'LOGSHIP_INVALID_RECORD')
+        return true
+      })
+    }
+    assert.equal((await producer.close()).failed, 0)
+  })
 })
 
 /** Winston meta under `v`, for the cases winston itself lets through. */

@@ -2,9 +2,11 @@
  * HTTPS by default and certificate verification on, both services: the emulator serves HTTPS with
  * a self-signed certificate (test/fixtures); without the `ca` option the connection is refused with
  * a final NetworkError that names the certificate problem and the `ca` option; with it, delivered.
+ * A `ca` that holds no certificate is refused when the producer is created.
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { rootCertificates } from 'node:tls'
 import { after, before, describe, it } from 'node:test'
 import { createProducer, InvalidOptionError, type FailedEvent, type Result } from '@logship/producer'
 import { startEmulator, type Emulator } from '../emulator/index.js'
@@ -61,6 +63,17 @@ for (const service of SERVICES) {
       const summary = await producer.close()
       assert.equal(summary.delivered, 20)
       assert.deepEqual(tally(countIds(em, o), sent), { unique: 20, duplicates: 0, unknown: 0 })
+    })
+
+    it('`ca` as a bundle (another CA first, then the endpoint\'s) is trusted; a key or garbage in `ca` is refused at construction, not at every request', async () => {
+      const o = options(service, em.url, { ca: `${rootCertificates[0]}\n${cert.toString()}` })
+      const producer = createProducer(o)
+      producer.send(record('bundle', 10))
+      assert.equal((await producer.close()).delivered, 1)
+      assert.deepEqual(tally(countIds(em, o), new Set(['bundle'])), { unique: 1, duplicates: 0, unknown: 0 })
+      for (const ca of [key, 'garbage']) {
+        assert.throws(() => createProducer(options(service, em.url, { ca })), (e: unknown) => e instanceof InvalidOptionError && e.option === 'ca')
+      }
     })
 
     it('with `ca`, a host name the certificate does not cover is still refused (identity checked against the endpoint)', async () => {

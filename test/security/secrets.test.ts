@@ -202,6 +202,62 @@ for (const service of SERVICES) {
   })
 }
 
+describe('an endpoint with user info is refused without quoting it, even one that is no valid URL or not http(s)', () => {
+  const ENDPOINTS = [
+    `https://${AKID}:${SECRET}@example.com:99999`, // the port does not parse
+    `ftp://${AKID}:${SECRET}@example.com`, // not http(s)
+    `socks5://${AKID}:${SECRET}@proxy:1080`, // not http(s)
+    `${AKID}:${SECRET}@example.com:99999`, // no scheme
+    `https://${AKID}:${SECRET}/#x@example.com` // a secret holding '/' or '#', where a URL parser ends the user info
+  ]
+  const SHOWN = /invalid option endpoint[^\n]*: a URL with user info, "([a-z0-9]+:\/\/)?\*\*\*@/
+
+  it('createProducer: InvalidOptionError for endpoint, user info shown as ***', () => {
+    for (const service of SERVICES) {
+      for (const endpoint of ENDPOINTS) {
+        assert.throws(() => createProducer({ ...options(service, 'http://127.0.0.1:9', CREDS), endpoint }), (error: Error & { code?: string, option?: string }) => {
+          collect(`endpoint/producer: ${service}`, error)
+          assert.equal(error.code, 'LOGSHIP_INVALID_OPTION')
+          assert.equal(error.option, 'endpoint')
+          assert.match(error.message, SHOWN)
+          return true
+        })
+      }
+    }
+    assertClean('endpoint/producer')
+  })
+
+  it('the pino worker\'s error event', async () => {
+    const { default: pino } = await import('pino')
+    await Promise.all(ENDPOINTS.slice(0, 3).map(async (endpoint) => {
+      const transport = pino.transport({ target: '@logship/pino', options: { ...options('tls', 'http://127.0.0.1:9', CREDS), endpoint } })
+      const [error] = await once(transport, 'error') as [Error]
+      collect('endpoint/pino-worker', error)
+      assert.match(error.message, SHOWN)
+    }))
+    assertClean('endpoint/pino-worker')
+  })
+
+  it('the logship-pino CLI: exits 1, from the environment and from a flag', async () => {
+    const CLI = fileURLToPath(new URL('../../packages/pino/dist/cli.js', import.meta.url))
+    const runs = [
+      ...ENDPOINTS.slice(0, 3).map((endpoint) => ({ args: [] as string[], env: { LOGSHIP_ENDPOINT: endpoint } })),
+      { args: ['--endpoint', ENDPOINTS[0]], env: {} }
+    ]
+    await Promise.all(runs.map(async ({ args, env }) => {
+      const cli = spawn(process.execPath, [CLI, '--service', 'tls', '--region', 'r', '--topic-id', 't', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      cli.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      cli.stderr.on('data', (d: Buffer) => { out += d.toString() })
+      const [code] = await once(cli, 'close') as [number | null]
+      collect('endpoint/cli', out)
+      assert.equal(code, 1, out)
+      assert.match(out, SHOWN)
+    }))
+    assertClean('endpoint/cli')
+  })
+})
+
 describe('adapters in child processes', () => {
   const CHILD = fileURLToPath(new URL('./fixtures/secret-child.mjs', import.meta.url))
   function run (mode: string, o: ProducerOptions): Promise<{ code: number | null, out: string }> {

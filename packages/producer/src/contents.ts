@@ -156,9 +156,9 @@ function errorToJson (error: Error, ancestors: object[]): string {
 
 const THROWING_GETTER = Symbol('throwing getter')
 
-function readProperty (value: object, key: string): unknown {
+function readProperty (value: object, key: string | number): unknown {
   try {
-    return (value as Record<string, unknown>)[key]
+    return (value as Record<string | number, unknown>)[key]
   } catch {
     return THROWING_GETTER
   }
@@ -187,16 +187,20 @@ export function inheritsEnumerableKeys (o: object): boolean {
 
 /**
  * Maps a record's contents to key/value string pairs, in the input's order. Throws
- * InvalidRecordError only when `input` itself is not an object or array of pairs.
+ * InvalidRecordError only when `input` itself is not an object or array of pairs, or cannot be
+ * read as one (see mapPairs).
  */
 export function mapContents (input: ContentsInput, options?: MapContentsOptions): Array<[string, string]> {
   const flatten = options?.nested === 'flatten'
   const out: Array<[string, string]> = []
-  if (Array.isArray(input)) {
-    for (const pair of input as ReadonlyArray<readonly [string, unknown]>) {
-      if (!Array.isArray(pair)) throw new InvalidRecordError('contents pairs must be [key, value] arrays')
-      addPair(out, String(pair[0]), pair[1], flatten)
-    }
+  let isPairs: boolean
+  try {
+    isPairs = Array.isArray(input)
+  } catch {
+    throw new InvalidRecordError('contents could not be read (a revoked Proxy?)')
+  }
+  if (isPairs) {
+    mapPairs(out, input as readonly unknown[], flatten)
     return out
   }
   if (input === null || typeof input !== 'object') throw new InvalidRecordError('contents must be an object or an array of [key, value] pairs')
@@ -208,6 +212,49 @@ export function mapContents (input: ContentsInput, options?: MapContentsOptions)
   }
   for (const key of keys) addPair(out, key, readProperty(input, key), flatten)
   return out
+}
+
+/**
+ * The pair form, read as the encoder's fast path reads it (length, then by index), and guarded
+ * like the object form: a value whose read throws is UNSERIALIZABLE, as a throwing getter is. A
+ * pair without a key cannot become a field, so a pair array or pair whose read throws (a getter or
+ * Proxy trap), and a key that String() cannot convert (an object without a prototype, a toString
+ * that throws), make the record invalid, like a pair that is not an array. The key itself is never
+ * quoted in the error. Not the hot path: object contents are.
+ */
+function mapPairs (out: Array<[string, string]>, pairs: readonly unknown[], flatten: boolean): void {
+  // Only a Proxy can answer anything but a number here.
+  const length = readProperty(pairs, 'length')
+  if (typeof length !== 'number') throw new InvalidRecordError('contents pairs could not be read (a Proxy that throws?)')
+  for (let i = 0; i < length; i++) {
+    const pair = readProperty(pairs, i)
+    if (pair === THROWING_GETTER) throw new InvalidRecordError(`contents pair ${i} could not be read (a getter or Proxy that throws?)`)
+    if (!isPair(pair, i)) throw new InvalidRecordError(`contents pairs must be [key, value] arrays (pair ${i} is not)`)
+    const key = readProperty(pair, 0)
+    addPair(out, typeof key === 'string' ? key : pairKey(key, i), readProperty(pair, 1), flatten)
+  }
+}
+
+/** Array.isArray, which throws only for a revoked Proxy. */
+function isPair (pair: unknown, index: number): pair is readonly unknown[] {
+  try {
+    return Array.isArray(pair)
+  } catch {
+    throw new InvalidRecordError(`contents pair ${index} could not be read (a revoked Proxy?)`)
+  }
+}
+
+/** A key that is not a string, by String(), as the encoder's fast path converts it. */
+function pairKey (key: unknown, index: number): string {
+  if (key === THROWING_GETTER) throw new InvalidRecordError(`the key of contents pair ${index} could not be read (a getter or Proxy trap that throws?)`)
+  let text: string | undefined
+  try {
+    text = String(key)
+  } catch {
+    text = undefined
+  }
+  if (text === undefined) throw new InvalidRecordError(`the key of contents pair ${index} could not be converted to a string (a toString that throws, an object without a prototype?)`)
+  return text
 }
 
 function addPair (out: Array<[string, string]>, key: string, value: unknown, flatten: boolean): void {

@@ -2,6 +2,7 @@
  * One frozen defaults object, env-var fallbacks, and validation that names the option, the value
  * and what is allowed. Validation happens once, in createProducer.
  */
+import { X509Certificate } from 'node:crypto'
 import { networkInterfaces, hostname } from 'node:os'
 import { InvalidOptionError, ValueDescription } from './errors.js'
 import { credentialTextProblem } from './services/credentials.js'
@@ -239,9 +240,20 @@ function requestName (name: 'topicId' | 'logstore' | 'hashKey', value: unknown):
   return text
 }
 
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
+
 function parseEndpoint (value: unknown, envName: string): URL {
   if (typeof value !== 'string' || value.trim() === '') throw new InvalidOptionError('endpoint', value, `the service endpoint URL (or env ${envName})`)
-  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`
+  // User info (`user:password@`) may hold a secret, so it is refused before anything quotes the
+  // value. A valid endpoint has no '@' anywhere (a path, query or fragment is refused below), and a
+  // secret may itself hold '/', '#' or '@' where a parser would end the user info early: so any
+  // '@' is refused, and what precedes the last one is never shown.
+  const at = value.lastIndexOf('@')
+  if (at >= 0) {
+    const shown = (URL_SCHEME.exec(value)?.[0] ?? '') + '***' + value.slice(at)
+    throw new InvalidOptionError('endpoint', new ValueDescription(`a URL with user info, ${JSON.stringify(shown.length > 80 ? shown.slice(0, 80) + '…' : shown)}`), 'a URL without user:password@ (or any other "@")')
+  }
+  const text = URL_SCHEME.test(value) ? value : `https://${value}`
   let url: URL
   try {
     url = new URL(text)
@@ -249,7 +261,8 @@ function parseEndpoint (value: unknown, envName: string): URL {
     throw new InvalidOptionError('endpoint', value, 'a URL such as https://tls-cn-beijing.volces.com')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidOptionError('endpoint', value, 'an http:// or https:// URL')
-  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', new ValueDescription('a URL with user info'), 'a URL without user:password')
+  // Unreachable after the '@' check above; kept in case a parser ever finds user info without one.
+  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', new ValueDescription('a URL with user info'), 'a URL without user:password@')
   // Requests go to the service's own paths (/PutLogs, /logstores/…) at the endpoint's origin: a
   // path prefix (a proxy's /prefix/) would be ignored and the requests sent elsewhere.
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
@@ -339,11 +352,45 @@ function resolveCompression (value: unknown): 'lz4' | 'deflate' | 'none' {
 function resolveCa (value: unknown): ReadonlyArray<string | Buffer> | undefined {
   if (value === undefined) return undefined
   const list: unknown[] = Array.isArray(value) ? value : [value]
-  return list.map((item) => {
-    if (typeof item === 'string' || Buffer.isBuffer(item)) return item
-    if (item instanceof Uint8Array) return Buffer.from(item.buffer, item.byteOffset, item.byteLength)
-    throw new InvalidOptionError('ca', new ValueDescription('not PEM'), 'a PEM string or Buffer, or an array of them')
+  return list.map((item, index) => {
+    let ca: string | Buffer
+    if (typeof item === 'string' || Buffer.isBuffer(item)) ca = item
+    else if (item instanceof Uint8Array) ca = Buffer.from(item.buffer, item.byteOffset, item.byteLength)
+    else throw new InvalidOptionError('ca', new ValueDescription('not PEM'), CA_EXPECTED)
+    const problem = pemCertificatesProblem(typeof ca === 'string' ? ca : ca.toString('latin1'))
+    if (problem !== undefined) {
+      throw new InvalidOptionError('ca', new ValueDescription(Array.isArray(value) ? `entry ${index}: ${problem}` : problem), CA_EXPECTED)
+    }
+    return ca
   })
+}
+
+const CA_EXPECTED = 'PEM CA certificates (-----BEGIN CERTIFICATE-----): a string or Buffer, one or several concatenated, or an array of them'
+/** The PEM labels OpenSSL, and so Node's tls `ca`, reads as certificates. */
+const PEM_CERTIFICATE_BEGIN = /-----BEGIN (?:TRUSTED |X509 )?CERTIFICATE-----/g
+const PEM_CERTIFICATE = /-----BEGIN ((?:TRUSTED |X509 )?CERTIFICATE)-----[^-]*-----END \1-----/g
+
+/**
+ * What is wrong with one `ca` entry, never quoting it, or undefined. Node's tls takes any text
+ * there and ignores what is not a certificate, so a key or garbage would only show as every request
+ * failing its certificate check. Like Node, text around and between the certificates (a bundle's
+ * comments, another PEM block) is left alone; each certificate must parse.
+ */
+function pemCertificatesProblem (text: string): string | undefined {
+  const blocks = text.match(PEM_CERTIFICATE) ?? []
+  const begins = text.match(PEM_CERTIFICATE_BEGIN)?.length ?? 0
+  if (begins === 0) {
+    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) ? 'a PEM private key, not a certificate' : 'not a PEM certificate'
+  }
+  if (blocks.length !== begins) return 'a PEM certificate without its END line'
+  for (let i = 0; i < blocks.length; i++) {
+    try {
+      new X509Certificate(blocks[i])
+    } catch {
+      return blocks.length === 1 ? 'a PEM certificate that does not parse' : `certificate ${i + 1} of ${blocks.length} does not parse`
+    }
+  }
+  return undefined
 }
 
 const LEVELS = new Set(['debug', 'info', 'warn', 'error', 'off'])
