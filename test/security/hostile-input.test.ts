@@ -113,7 +113,11 @@ const REFUSED: Array<{ name: string, record: () => unknown }> = [
   { name: 'time a string', record: () => ({ time: '2024-01-01', contents: { id: 'x' } }) },
   { name: 'time a negative bigint', record: () => ({ time: -1n, contents: { id: 'x' } }) },
   { name: 'time beyond 2106 (1e20 ms)', record: () => ({ time: 1e20, contents: { id: 'x' } }) },
-  { name: 'time beyond 2106 (10^30 ns)', record: () => ({ time: 10n ** 30n, contents: { id: 'x' } }) }
+  { name: 'time beyond 2106 (10^30 ns)', record: () => ({ time: 10n ** 30n, contents: { id: 'x' } }) },
+  { name: 'the record\'s contents getter throws', record: () => ({ get contents (): never { throw new Error('contents getter') } }) },
+  { name: 'the record\'s time getter throws', record: () => ({ get time (): never { throw new Error('time getter') }, contents: { id: 'x' } }) },
+  { name: 'time a Date whose getTime throws', record: () => ({ time: Object.assign(new Date(), { getTime (): never { throw new Error('getTime') } }), contents: { id: 'x' } }) },
+  { name: 'the record a Proxy whose traps throw', record: () => throwingProxy() }
 ]
 
 async function viaProducer (service: Service, contents: ContentsInput | (() => unknown), refused = false): Promise<{ logs: StoredLog[], truncated: number, threw: unknown }> {

@@ -140,7 +140,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     if (this.state !== OPEN) throw new ProducerClosedError()
     const contents = contentsOf(record)
     const callback = callbackOf(options)
-    const time = toTimeParts(record.time, this.clock, this.timeParts)
+    const time = toTimeParts(readRecordField(record, 'time'), this.clock, this.timeParts)
     const dest = this.wire.destination(options)
     const entry = this.wire.encodeLog(time, contents)
     const bytes = entry.length
@@ -162,7 +162,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       if (this.state !== OPEN) throw new ProducerClosedError()
       const contents = contentsOf(record)
       const callback = callbackOf(options)
-      const time = toTimeParts(record.time, this.clock, this.timeParts)
+      const time = toTimeParts(readRecordField(record, 'time'), this.clock, this.timeParts)
       const timeMs = time.ms
       const dest = this.wire.destination(options)
       const entry = this.wire.encodeLog(time, contents)
@@ -553,11 +553,20 @@ function contentsOf (record: unknown): ContentsInput {
   if (record === null || typeof record !== 'object') {
     throw new InvalidRecordError(`expected an object { time?, contents }, got ${record === null ? 'null' : typeof record}`)
   }
-  const contents = (record as LogRecord).contents
+  const contents = readRecordField(record, 'contents')
   if (contents === null || typeof contents !== 'object') {
     throw new InvalidRecordError(`contents must be an object or an array of [key, value] pairs, got ${contents === null ? 'null' : typeof contents}`)
   }
   return contents
+}
+
+/** A field of the user's record; a getter or Proxy trap that throws makes the record invalid. */
+function readRecordField (record: object, field: 'contents' | 'time'): unknown {
+  try {
+    return (record as LogRecord)[field]
+  } catch {
+    throw new InvalidRecordError(`the record's ${field} could not be read (a getter or Proxy that throws?)`)
+  }
 }
 
 function callbackOf (options: SendOptions | undefined): RecordCallback | undefined {

@@ -33,7 +33,7 @@ export function toTimeParts (time: unknown, clock: Clock, out: TimeParts): TimeP
     out.ms = Number(time / NS_PER_MS_BIG)
     out.subMsNs = Number(time % NS_PER_MS_BIG)
   } else if (time instanceof Date) {
-    const ms = time.getTime()
+    const ms = dateMs(time)
     if (!(ms >= 0)) throw new InvalidRecordError(`time must be a valid Date at or after 1970, got ${Number.isNaN(ms) ? 'Invalid Date' : time.toISOString()}`)
     out.ms = ms
     out.subMsNs = 0
@@ -42,6 +42,16 @@ export function toTimeParts (time: unknown, clock: Clock, out: TimeParts): TimeP
   }
   if (out.ms > MAX_TIME_MS) throw new InvalidRecordError(`time must be before 2106-02-07T06:28:16Z (the services' limit), got ${out.ms} ms`)
   return out
+}
+
+/** A Date's time; a getTime() replaced by one that throws or answers no number makes the record invalid. */
+function dateMs (date: Date): number {
+  try {
+    const ms: unknown = date.getTime()
+    return typeof ms === 'number' ? ms : NaN
+  } catch {
+    throw new InvalidRecordError('time is a Date whose getTime() throws')
+  }
 }
 
 function setFromMs (time: number, out: TimeParts): void {
