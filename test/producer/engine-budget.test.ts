@@ -149,6 +149,73 @@ test('Budget: waiters are woken FIFO, each only when it fits, and timeouts unblo
   await assert.rejects(budget.reserve(1, 0), BufferFullError)
 })
 
+test('Budget: one timer serves every deadline, also one earlier than those queued before it, and stops when nobody waits', async () => {
+  const clock = new ManualClock()
+  const budget = new Budget(100, clock)
+  assert.equal(budget.tryReserve(100), true)
+  const order: string[] = []
+  const settle = (name: string, p: Promise<void>): Promise<unknown> => p.then(() => order.push(name), (e: unknown) => order.push(`${name}: ${(e as Error).message}`))
+  const first = settle('first', budget.reserve(10, 500))
+  const second = settle('second', budget.reserve(10, 300)) // queued later, due earlier
+  const third = settle('third', budget.reserve(10, -1)) // no deadline
+  assert.equal(clock.pendingTimers, 1, 'one timer for all waiters')
+  await clock.advance(299)
+  assert.deepEqual(order, [])
+  await clock.advance(1)
+  assert.deepEqual(order, ['second: no buffer space after waiting 300 ms: totalSizeInBytes (100) is taken by records not yet delivered'])
+  assert.equal(budget.waiters, 2)
+  await clock.advance(200)
+  await first
+  assert.match(order[1]!, /^first: no buffer space after waiting 500 ms/)
+  assert.equal(clock.pendingTimers, 0, 'the one left waits without a deadline')
+  budget.release(10)
+  await third
+  assert.equal(order[2], 'third')
+  assert.equal(budget.waiters, 0)
+  // A deadline beyond what a timer holds: the timer is set to the longest it can, fires, finds nothing due.
+  const far = settle('far', budget.reserve(10, 2 ** 33))
+  assert.equal(clock.nextDue(), clock.now() + 2_147_483_647)
+  await clock.advance(2_147_483_647)
+  assert.equal(budget.waiters, 1, 'not due yet')
+  assert.equal(clock.pendingTimers, 1, 'set again')
+  budget.release(50)
+  await far
+  assert.equal(order[3], 'far')
+  assert.equal(clock.pendingTimers, 0, 'nobody waits: no timer')
+  await second
+})
+
+test('three thousand sendAsync() calls waiting at once: each record arrives once, in order, byte for byte', async () => {
+  // Waiting records keep copies of their entries (the wire's scratch memory) in shared chunks that
+  // are reused as waiters leave; entries over 8 KiB get memory of their own.
+  const { wire, producer } = setup({ totalSizeInBytes: 40_000, maxBlockMs: -1, maxBatchCount: 64 })
+  const n = 3000
+  const value = (i: number): string => (i % 7 === 0 ? 'L' : 's').repeat(i % 7 === 0 ? 9000 + i : 20 + (i % 50)) + `#${i}`
+  let settled = 0
+  let maxWaiting = 0
+  const calls: Array<Promise<void>> = []
+  // Waves of new calls while earlier ones are let in: new copies are written while older ones leave.
+  for (let rounds = 0; settled < n && rounds < 10_000; rounds++) {
+    for (let k = 0; k < 150 && calls.length < n; k++) {
+      const i = calls.length
+      calls.push(producer.sendAsync({ time: T, contents: { i: String(i), v: value(i) } }).then(() => { settled++ }))
+    }
+    maxWaiting = Math.max(maxWaiting, calls.length - settled)
+    await producer.flush()
+    await flushMicrotasks()
+  }
+  assert.ok(maxWaiting > 150, `at most ${maxWaiting} waited at once`)
+  await Promise.all(calls)
+  await producer.flush()
+  const logs = wire.allLogs().map((l) => l.contents as { i: string, v: string })
+  assert.equal(logs.length, n)
+  logs.forEach((c, k) => {
+    assert.equal(c.i, String(k), 'in order')
+    assert.equal(c.v, value(k), `record ${k} arrived byte for byte`)
+  })
+  assert.equal(producer.stats().bufferedBytes, 0)
+})
+
 test('bytes accepted but unsettled never exceed totalSizeInBytes under churn', async () => {
   const { clock, wire, producer } = setup({ totalSizeInBytes: 2000, maxBatchCount: 5, maxBlockMs: -1 })
   let max = 0

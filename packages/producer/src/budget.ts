@@ -6,31 +6,46 @@
  * `used` never exceeds `limit`.
  *
  * `send()` only ever calls tryReserve (never waits). `sendAsync()` may wait: waiters are served
- * strictly FIFO on release, each getting its bytes reserved before it is woken, so a later caller
+ * strictly FIFO on release, each getting its bytes reserved before it is told, so a later caller
  * can never take the space a waiter was promised.
+ *
+ * A waiter is an object of the caller's (the engine's waiting record), told once through grant()
+ * or fail(), not a promise with its own timer: under a full buffer a thousand records may wait at
+ * once, and per-waiter promises, closures and timers lived long enough to reach V8's old
+ * generation, which held ~15 MiB more at the 2M-record burst's peak (bench/RESULTS.md, fifteenth
+ * pass). One timer serves every deadline.
  */
 import { BufferFullError } from './errors.js'
 import { MAX_TIMER_MS } from './time.js'
 import type { Clock, TimerHandle } from './transport.js'
 
-interface Waiter {
+export interface BudgetWaiter {
+  /** Bytes to reserve for it. */
   bytes: number
-  grant: () => void
-  fail: (error: Error) => void
+  /** Clock time (ms) after which it fails with BufferFullError; Infinity waits until rejectAll(). */
+  deadline: number
+  /** What the error says it waited (maxBlockMs). */
   maxBlockMs: number
-  timer: TimerHandle | undefined
-  /** Linked list, FIFO. */
-  next: Waiter | undefined
-  done: boolean
+  /** Its bytes are reserved. Called from release() or from the timer: defer anything heavy. */
+  grant (): void
+  fail (error: Error): void
+  /** Owned by the Budget while queued. */
+  next: BudgetWaiter | undefined
 }
+
+/** What wait() did: reserved at once (nothing will be called), queued, or failed at once (fail() was called). */
+export type WaitStart = 'reserved' | 'queued' | 'failed'
 
 export class Budget {
   readonly limit: number
   used = 0
   private readonly clock: Clock
-  private head: Waiter | undefined
-  private tail: Waiter | undefined
+  private head: BudgetWaiter | undefined
+  private tail: BudgetWaiter | undefined
   private waiting = 0
+  private timer: TimerHandle | undefined
+  /** The deadline the timer is set for. */
+  private timerAt = Infinity
 
   constructor (limit: number, clock: Clock) {
     this.limit = limit
@@ -50,30 +65,33 @@ export class Budget {
   }
 
   /**
-   * Waits for `bytes` to fit and reserves them. maxBlockMs 0 fails at once, negative waits forever.
-   * Rejects with BufferFullError when the wait ran out, or with the error given to rejectAll().
+   * Reserves the waiter's bytes now when nobody waits and they fit; else queues it until they fit
+   * or its deadline passes. A deadline already passed fails it at once (fail() is called before
+   * this returns), as maxBlockMs 0 does when there is no room.
    */
+  wait (waiter: BudgetWaiter): WaitStart {
+    if (this.head === undefined && this.tryReserve(waiter.bytes)) return 'reserved'
+    const deadline = waiter.deadline
+    if (deadline !== Infinity && deadline <= this.clock.now()) {
+      waiter.fail(new BufferFullError(waiter.maxBlockMs, this.limit))
+      return 'failed'
+    }
+    waiter.next = undefined
+    if (this.tail === undefined) this.head = waiter
+    else this.tail.next = waiter
+    this.tail = waiter
+    this.waiting++
+    // Deadlines mostly come in FIFO order (one maxBlockMs for all): the timer moves only for an earlier one.
+    if (deadline < this.timerAt) this.arm(deadline)
+    return 'queued'
+  }
+
+  /** Waits for `bytes` as a promise (maxBlockMs 0 fails at once, negative waits until rejectAll()). */
   reserve (bytes: number, maxBlockMs: number): Promise<void> {
-    if (this.head === undefined && this.tryReserve(bytes)) return Promise.resolve()
-    if (maxBlockMs === 0) return Promise.reject(new BufferFullError(0, this.limit))
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        bytes,
-        grant: resolve,
-        fail: reject,
-        maxBlockMs,
-        timer: undefined,
-        next: undefined,
-        done: false
-      }
-      // Beyond what a timer can hold (about 24.8 days) is as good as forever.
-      if (maxBlockMs > 0 && maxBlockMs <= MAX_TIMER_MS) {
-        waiter.timer = this.clock.setTimeout(() => this.expire(waiter), maxBlockMs)
-      }
-      if (this.tail === undefined) this.head = waiter
-      else this.tail.next = waiter
-      this.tail = waiter
-      this.waiting++
+      const deadline = maxBlockMs < 0 ? Infinity : this.clock.now() + maxBlockMs
+      const waiter: BudgetWaiter = { bytes, deadline, maxBlockMs, grant: resolve, fail: reject, next: undefined }
+      if (this.wait(waiter) === 'reserved') resolve()
     })
   }
 
@@ -88,13 +106,11 @@ export class Budget {
     let w = this.head
     this.head = this.tail = undefined
     this.waiting = 0
+    this.disarm()
     while (w !== undefined) {
       const next = w.next
-      if (!w.done) {
-        w.done = true
-        if (w.timer !== undefined) this.clock.clearTimeout(w.timer)
-        w.fail(error)
-      }
+      w.next = undefined
+      w.fail(error)
       w = next
     }
   }
@@ -105,32 +121,55 @@ export class Budget {
       const w = this.head
       this.head = w.next
       if (this.head === undefined) this.tail = undefined
+      w.next = undefined
       this.waiting--
-      w.done = true
-      if (w.timer !== undefined) this.clock.clearTimeout(w.timer)
       this.used += w.bytes
       w.grant()
     }
+    if (this.head === undefined) this.disarm()
   }
 
-  private expire (waiter: Waiter): void {
-    if (waiter.done) return
-    waiter.done = true
-    // Unlink it.
-    let prev: Waiter | undefined
+  private arm (deadline: number): void {
+    this.disarm()
+    if (deadline === Infinity) return
+    this.timerAt = deadline
+    // A longer delay than a timer holds (about 24.8 days) fires early, finds nothing due, and sets itself again.
+    this.timer = this.clock.setTimeout(() => this.expire(), Math.min(MAX_TIMER_MS, Math.max(0, deadline - this.clock.now())))
+  }
+
+  private disarm (): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = Infinity
+  }
+
+  /** The timer: fails every waiter whose deadline has passed, and sets itself for the next one. */
+  private expire (): void {
+    this.timer = undefined
+    this.timerAt = Infinity
+    const now = this.clock.now()
+    const expired: BudgetWaiter[] = []
+    let next = Infinity
+    let prev: BudgetWaiter | undefined
     let w = this.head
-    while (w !== undefined && w !== waiter) {
-      prev = w
-      w = w.next
+    while (w !== undefined) {
+      const after = w.next
+      if (w.deadline <= now) {
+        if (prev === undefined) this.head = after
+        else prev.next = after
+        if (this.tail === w) this.tail = prev
+        w.next = undefined
+        this.waiting--
+        expired.push(w)
+      } else {
+        if (w.deadline < next) next = w.deadline
+        prev = w
+      }
+      w = after
     }
-    if (w !== undefined) {
-      if (prev === undefined) this.head = w.next
-      else prev.next = w.next
-      if (this.tail === w) this.tail = prev
-      this.waiting--
-    }
-    waiter.fail(new BufferFullError(waiter.maxBlockMs, this.limit))
-    // The expired waiter may have blocked smaller ones behind it.
+    if (next !== Infinity) this.arm(next)
+    for (const e of expired) e.fail(new BufferFullError(e.maxBlockMs, this.limit))
+    // An expired waiter may have blocked smaller ones behind it.
     this.wake()
   }
 }

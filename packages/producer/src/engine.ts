@@ -35,7 +35,7 @@
 import { EventEmitter } from 'node:events'
 import { inspect } from 'node:util'
 import { Accumulator, FREE_BATCHES, type ProducerBatch, type RecordCallback } from './accumulator.js'
-import { Budget } from './budget.js'
+import { Budget, type BudgetWaiter } from './budget.js'
 import {
   BufferFullError, CloseTimeoutError, DestroyedError, InvalidOptionError, InvalidRecordError, LogshipError,
   ProducerClosedError, RecordTooLargeError
@@ -57,6 +57,7 @@ import type {
   ProducerStats, SendOptions
 } from './types.js'
 import { UserCodeGuard } from './user-code.js'
+import { WaitingCopies, type CopyChunk, type WaitingCopy } from './waiting-copies.js'
 
 export interface EngineDeps {
   /** Jitter source, [0, 1). */
@@ -105,6 +106,18 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   private closeDeadline: CloseDeadline | undefined
   private wireDestroyed = false
   private readonly userCode = new UserCodeGuard()
+  /** sendAsync() records waiting for buffer space: their entries' copies, and the waits that ended. */
+  private readonly copies = new WaitingCopies()
+  private readonly endedWaits: WaitingRecord[] = []
+  private settleScheduled = false
+  private readonly settleWaitsNow = (): void => this.settleWaits()
+  private readonly waitDone = (waiting: WaitingRecord): void => {
+    this.endedWaits.push(waiting)
+    if (!this.settleScheduled) {
+      this.settleScheduled = true
+      queueMicrotask(this.settleWaitsNow)
+    }
+  }
 
   constructor (options: ResolvedOptions, wire: Wire, clock: Clock, deps: EngineDeps) {
     super()
@@ -176,51 +189,86 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
         if (this.accept(dest, entry, timeMs, callback, 0)) return RESOLVED
         this.budget.release(bytes) // no room for a new batch's own memory: wait for that too
       }
-      // The entry is the wire's scratch memory; keep a copy while waiting.
-      return this.waitForSpace(dest, Buffer.from(entry), bytes, timeMs, callback)
+      return this.waitForSpace(dest, entry, bytes, timeMs, callback)
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
-  private async waitForSpace (dest: Destination, copy: Buffer, bytes: number, timeMs: number, callback: RecordCallback | undefined): Promise<void> {
+  private waitForSpace (dest: Destination, entry: Uint8Array, bytes: number, timeMs: number, callback: RecordCallback | undefined): Promise<void> {
     // A new batch beyond FREE_BATCHES open ones is charged its own memory (see accumulator.ts). Once
     // that many are open, wait for the record and that charge at once, so that sendAsync() calls
     // settle in order; append hands back what is not needed. With fewer open (nearly always), wait
     // for the record alone: waiting for a charge that does not apply could time out with room free.
-    // If batches were opened meanwhile and the charge applies after all, wait once more for both.
-    // A budget too small for the charge never waits for it.
+    // If batches were opened meanwhile and the charge applies after all, wait once more for both,
+    // until the same deadline. A budget too small for the charge never waits for it.
     const charge = Accumulator.batchCharge(bytes)
     const chargeFits = bytes + charge <= this.budget.limit
-    let prepaid = chargeFits && this.accumulator.size >= FREE_BATCHES ? charge : 0
+    const prepaid = chargeFits && this.accumulator.size >= FREE_BATCHES ? charge : 0
     const { maxBlockMs } = this.options
-    // Read once per waiting call: the budget's timer for the wait costs more.
-    const deadline = maxBlockMs > 0 ? this.clock.now() + maxBlockMs : 0
-    let waitMs = maxBlockMs
-    for (;;) {
+    // Beyond what a timer can hold (about 24.8 days) is as good as forever.
+    const deadline = maxBlockMs < 0 || maxBlockMs > MAX_TIMER_MS ? Infinity : this.clock.now() + maxBlockMs
+    return new Promise<void>((resolve, reject) => {
+      const waiting = new WaitingRecord(dest, bytes, timeMs, callback, charge, chargeFits, prepaid, deadline, maxBlockMs, this.waitDone, resolve, reject)
+      // The entry is the wire's scratch memory; keep a copy while waiting.
+      this.copies.copy(entry, waiting)
+      this.startWait(waiting)
+    })
+  }
+
+  private startWait (waiting: WaitingRecord): void {
+    // 'queued': grant() or fail() will tell; 'failed': fail() has already.
+    if (this.budget.wait(waiting) === 'reserved') this.finishWait(waiting)
+  }
+
+  /** Waits that ended, settled in order in one microtask (never inside the budget's release or timer). */
+  private settleWaits (): void {
+    this.settleScheduled = false
+    const ended = this.endedWaits
+    // Settling may end more waits (a record that must wait again, user code sending meanwhile): this loop takes them too.
+    for (let i = 0; i < ended.length; i++) {
+      const waiting = ended[i]!
       try {
-        await this.budget.reserve(bytes + prepaid, waitMs)
+        this.finishWait(waiting)
       } catch (error) {
-        const timedOut = error instanceof BufferFullError
-        this.drop(timedOut ? 'buffer_full' : 'closed', 1, bytes)
-        throw timedOut && waitMs !== maxBlockMs ? new BufferFullError(maxBlockMs, this.budget.limit) : error
+        waiting.reject(error as Error)
       }
-      if (this.state !== OPEN) {
-        this.budget.release(bytes + prepaid)
-        this.drop('closed', 1, bytes)
-        throw this.state === DESTROYED ? new DestroyedError() : new ProducerClosedError()
-      }
-      if (this.accept(dest, copy, timeMs, callback, prepaid)) return
-      // Refused only without the charge prepaid: it needs a new batch that must be charged.
-      this.budget.release(bytes)
-      if (!chargeFits) {
-        this.drop('buffer_full', 1, bytes)
-        throw BufferFullError.noRoomForBatch(this.budget.limit, bytes + charge, FREE_BATCHES)
-      }
-      prepaid = charge
-      // What is left of maxBlockMs (0: one last try); a timeout's error still names the whole wait.
-      if (maxBlockMs > 0) waitMs = Math.max(0, deadline - this.clock.now())
     }
+    ended.length = 0
+  }
+
+  private finishWait (waiting: WaitingRecord): void {
+    const failure = waiting.error
+    if (failure !== undefined) {
+      this.copies.release(waiting)
+      this.drop(failure instanceof BufferFullError ? 'buffer_full' : 'closed', 1, waiting.entryBytes)
+      waiting.reject(failure)
+      return
+    }
+    // Granted: its bytes are reserved.
+    if (this.state !== OPEN) {
+      this.budget.release(waiting.bytes)
+      this.copies.release(waiting)
+      this.drop('closed', 1, waiting.entryBytes)
+      waiting.reject(this.state === DESTROYED ? new DestroyedError() : new ProducerClosedError())
+      return
+    }
+    if (this.accept(waiting.dest, this.copies.view(waiting), waiting.timeMs, waiting.callback, waiting.prepaid)) {
+      this.copies.release(waiting)
+      waiting.resolve()
+      return
+    }
+    // Refused only without the charge prepaid: it needs a new batch that must be charged.
+    this.budget.release(waiting.entryBytes)
+    if (!waiting.chargeFits) {
+      this.copies.release(waiting)
+      this.drop('buffer_full', 1, waiting.entryBytes)
+      waiting.reject(BufferFullError.noRoomForBatch(this.budget.limit, waiting.entryBytes + waiting.charge, FREE_BATCHES))
+      return
+    }
+    waiting.prepaid = waiting.charge
+    waiting.bytes = waiting.entryBytes + waiting.charge
+    this.startWait(waiting)
   }
 
   flush (): Promise<void> {
@@ -581,4 +629,45 @@ function callbackOf (options: SendOptions | undefined): RecordCallback | undefin
 /** The engine on an injected wire and clock: what createProducer uses, and what tests drive. */
 export function createEngine (options: ResolvedOptions, wire: Wire, clock: Clock = systemClock, deps: EngineDeps = {}): Producer {
   return new ProducerEngine(options, wire, clock, deps)
+}
+
+/**
+ * A sendAsync() record waiting for buffer space: the budget's waiter, where its entry's copy is,
+ * and its caller's promise. One object per waiting record (see budget.ts for why).
+ */
+class WaitingRecord implements BudgetWaiter, WaitingCopy {
+  /** What the budget reserves for it: the record, plus the new batch's charge once prepaid. */
+  bytes: number
+  next: BudgetWaiter | undefined = undefined
+  chunk!: CopyChunk
+  start = 0
+  end = 0
+  /** Set when the wait failed. */
+  error: Error | undefined = undefined
+
+  constructor (
+    readonly dest: Destination,
+    readonly entryBytes: number,
+    readonly timeMs: number,
+    readonly callback: RecordCallback | undefined,
+    readonly charge: number,
+    readonly chargeFits: boolean,
+    public prepaid: number,
+    readonly deadline: number,
+    readonly maxBlockMs: number,
+    private readonly done: (waiting: WaitingRecord) => void,
+    readonly resolve: () => void,
+    readonly reject: (error: Error) => void
+  ) {
+    this.bytes = entryBytes + prepaid
+  }
+
+  grant (): void {
+    this.done(this)
+  }
+
+  fail (error: Error): void {
+    this.error = error
+    this.done(this)
+  }
 }
