@@ -231,6 +231,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       try {
         this.finishWait(waiting)
       } catch (error) {
+        // Not expected (user code is guarded); the caller hears of it, and the copy's chunk is not held.
+        this.copies.release(waiting)
         waiting.reject(error as Error)
       }
     }

@@ -65,8 +65,10 @@ export class WaitingCopies {
     return copy.chunk.memory.subarray(copy.start, copy.end)
   }
 
-  /** The copy is no longer needed; its chunk is reused once all of its copies are. */
+  /** The copy is no longer needed; its chunk is reused once all of its copies are. Once per copy: later calls do nothing. */
   release (copy: WaitingCopy): void {
+    if (copy.end < 0) return
+    copy.end = -1
     const chunk = copy.chunk
     if (--chunk.live > 0 || chunk.memory.length !== CHUNK_BYTES) return
     if (chunk === this.current) this.used = 0
