@@ -71,6 +71,19 @@ test('a script that sends and returns without close() exits by itself with every
   assert.equal(report.listenersAtEndOfMain, 1, 'one beforeExit listener while records are buffered')
 })
 
+test('a script that drops records and ends on its own says how many: the first drop at once, the rest summed up at exit', async () => {
+  emulator.reset()
+  for (const mode of ['send', 'delivered'] as const) {
+    // 'delivered' awaits flush(): the producer is idle, but its drops are still to be summed up.
+    const { status, report, stderr } = await runChild({ mode, count: 200, options: { totalSizeInBytes: 2000 } })
+    assert.equal(status, 0, stderr)
+    const [s] = report.stats
+    assert.ok(s.dropped > 1 && s.delivered === s.accepted, `${mode}: ${JSON.stringify(s)}`)
+    assert.match(stderr, /WARN {2}logship\[tls:exit-topic\] dropped 1 record: the buffer \(totalSizeInBytes\) is full/, mode)
+    assert.match(stderr, new RegExp(`WARN {2}logship\\[tls:exit-topic\\] dropped ${s.dropped - 1} more records \\(buffer_full: ${s.dropped - 1}\\)`), `${mode}: ${stderr}`)
+  }
+})
+
 test('records sent by the application\'s own beforeExit handler to an idle producer are delivered before the exit', async () => {
   emulator.reset()
   const { status, report, stderr } = await runChild({ mode: 'send-in-before-exit', count: 5 })

@@ -375,6 +375,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   /** beforeExit: see the header comment. */
   exitFlush (): void {
     if (this.state !== OPEN || this.pending() === 0) {
+      this.diag.summarizeDrops()
       this.leaveExitRegistry()
       return
     }
@@ -411,6 +412,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.budget.rejectAll(new ProducerClosedError())
     this.abandonAll(new CloseTimeoutError(this.options.closeTimeoutMs))
     this.destroyWire()
+    this.diag.summarizeDrops()
   }
 
   private async runClose (deadline: CloseDeadline): Promise<CloseSummary> {
@@ -490,6 +492,12 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       this.emitSafe('drop', event)
     }
     this.hooks.dropped(reason, count, bytes, error?.message)
+    // The drops after the first are summed up every 5 s on an unref'd timer: a process that ends on
+    // its own would never write that sum. The exit flush (beforeExit) writes it: stay registered.
+    if (!this.exitRegistered && this.options.flushOnExit && this.state === OPEN && this.diag.dropWindowOpen) {
+      this.exitRegistered = true
+      registerForExit(this)
+    }
   }
 
   private onRetry (batch: ProducerBatch, attempt: Attempt, retry: number, delayMs: number, error: LogshipError): void {
@@ -551,7 +559,10 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   private onIdle (): void {
-    this.leaveExitRegistry()
+    // The exit flush has delivered everything: the process ends now, with its drops summed up.
+    if (this.draining && this.state === OPEN) this.diag.summarizeDrops()
+    // A drop window still open keeps the exit flush's listener, which will write its sum.
+    if (!(this.diag.dropWindowOpen && this.options.flushOnExit && this.state === OPEN)) this.leaveExitRegistry()
     this.clearExitTimer()
     if (this.state === OPEN) {
       this.draining = false

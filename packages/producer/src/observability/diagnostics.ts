@@ -78,8 +78,7 @@ export class Diagnostics {
     if (this.dropCounts === undefined) {
       this.dropCounts = {}
       this.dropBytes = 0
-      this.dropTimer = setTimeout(() => this.summarizeDrops(), DROP_WINDOW_MS)
-      this.dropTimer.unref()
+      this.armDropWindow()
       this.write('warn', 'drop', `dropped ${count} record${count === 1 ? '' : 's'}: ${DROP_WHY[reason] ?? reason}` +
         `${detail === undefined ? '' : ` (${detail})`} (further drops are summed up every ${DROP_WINDOW_MS / 1000} s)`,
         detail === undefined ? { reason, count, bytes } : { reason, count, bytes, error: detail })
@@ -89,19 +88,51 @@ export class Diagnostics {
     this.dropBytes += bytes
   }
 
+  /** A drop was said at once and the drops after it are being summed up (see summarizeDrops). */
+  get dropWindowOpen (): boolean {
+    return this.dropCounts !== undefined
+  }
+
+  private armDropWindow (): void {
+    this.dropTimer = setTimeout(this.endDropWindow, DROP_WINDOW_MS)
+    this.dropTimer.unref()
+  }
+
+  /**
+   * Every DROP_WINDOW_MS while drops go on: one summary line for the window, and the next window
+   * opens at once, so sustained drops make one line per window. A window without drops closes,
+   * and the next drop is said at once again.
+   */
+  private readonly endDropWindow = (): void => {
+    this.dropTimer = undefined
+    const counts = this.dropCounts
+    if (counts === undefined) return
+    if (Object.keys(counts).length === 0) {
+      this.dropCounts = undefined
+      return
+    }
+    this.writeDropSummary(counts)
+    this.dropCounts = {}
+    this.dropBytes = 0
+    this.armDropWindow()
+  }
+
   /** Writes what is pending and releases the destination (a file is flushed and closed). */
   async close (): Promise<void> {
     this.summarizeDrops()
     await this.sink?.close()
   }
 
-  /** Writes the pending drop summary now (before the close summary). */
+  /** Writes the pending drop summary now and closes the window (close, the exit flush). */
   summarizeDrops (): void {
     if (this.dropTimer !== undefined) clearTimeout(this.dropTimer)
     this.dropTimer = undefined
     const counts = this.dropCounts
     this.dropCounts = undefined
-    if (counts === undefined) return
+    if (counts !== undefined) this.writeDropSummary(counts)
+  }
+
+  private writeDropSummary (counts: Record<string, number>): void {
     const reasons = Object.keys(counts)
     if (reasons.length === 0) return
     const total = reasons.reduce((n, r) => n + counts[r], 0)
