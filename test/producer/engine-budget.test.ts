@@ -3,7 +3,9 @@ import { test } from 'node:test'
 import { Budget } from '../../packages/producer/src/budget.js'
 import { BufferFullError, DestroyedError, ProducerClosedError, RecordTooLargeError } from '../../packages/producer/src/errors.js'
 import type { DropEvent } from '../../packages/producer/src/types.js'
-import { ok } from './helpers/fake-wire.js'
+import { createEngine } from '../../packages/producer/src/engine.js'
+import { systemClock } from '../../packages/producer/src/transport.js'
+import { FakeWire, ok, testOptions } from './helpers/fake-wire.js'
 import { flushMicrotasks, ManualClock } from './helpers/manual-clock.js'
 import { entrySize, setup } from './helpers/setup.js'
 
@@ -172,12 +174,11 @@ test('Budget: one timer serves every deadline, also one earlier than those queue
   await third
   assert.equal(order[2], 'third')
   assert.equal(budget.waiters, 0)
-  // A deadline beyond what a timer holds: the timer is set to the longest it can, fires, finds nothing due.
+  // A wait longer than a timer holds (about 24.8 days) is as good as forever: no timer at all.
   const far = settle('far', budget.reserve(10, 2 ** 33))
-  assert.equal(clock.nextDue(), clock.now() + 2_147_483_647)
-  await clock.advance(2_147_483_647)
-  assert.equal(budget.waiters, 1, 'not due yet')
-  assert.equal(clock.pendingTimers, 1, 'set again')
+  assert.equal(clock.pendingTimers, 0)
+  await clock.advance(2 ** 33)
+  assert.equal(budget.waiters, 1, 'still waiting')
   budget.release(50)
   await far
   assert.equal(order[3], 'far')
@@ -369,3 +370,60 @@ test('a sendAsync() woken after 16 batches were opened meanwhile waits again for
     producer.destroy()
   }
 })
+
+test('a small sendAsync() behind a big one that times out is let in when there is room, not failed with it', async () => {
+  const { clock, wire, producer } = setup({ totalSizeInBytes: 1000, maxBlockMs: 100 })
+  wire.manual = true
+  producer.send({ time: T, contents: { fill: 'x'.repeat(800) } })
+  const free = 1000 - producer.stats().bufferedBytes
+  const results: string[] = []
+  void producer.sendAsync({ time: T, contents: { big: 'b'.repeat(300) } }).then(() => results.push('big ok'), (e: { code: string }) => results.push(`big ${e.code}`))
+  void producer.sendAsync({ time: T, contents: { s: 'y' } }).then(() => results.push('small ok'), (e: { code: string }) => results.push(`small ${e.code}`))
+  assert.ok(free > 60 && free < 300, `${free} bytes free`)
+  await clock.advance(100) // both deadlines pass at once
+  assert.deepEqual(results, ['big LOGSHIP_BUFFER_FULL', 'small ok'])
+  producer.destroy()
+})
+
+test('a sendAsync() made from a record callback does not overtake one that was already waiting', async () => {
+  const { clock, wire, producer } = setup({ totalSizeInBytes: 1000, maxBlockMs: 1000 })
+  wire.manual = true
+  const order: string[] = []
+  producer.send({ time: T, contents: { fill: 'x'.repeat(400) } }, {
+    // Runs when the first batch settles: A, let in by that release, is not settled yet.
+    callback: () => { void producer.sendAsync({ time: T, contents: { n: 'B' } }).then(() => order.push('B')) }
+  })
+  producer.send({ time: T, contents: { fill: 'x'.repeat(400) } })
+  void producer.sendAsync({ time: T, contents: { n: 'A', v: 'a'.repeat(300) } }).then(() => order.push('A'))
+  void producer.flush()
+  await clock.advance(0)
+  wire.answer(ok())
+  await clock.advance(0)
+  const flushing = producer.flush()
+  await clock.advance(0)
+  while (wire.unanswered > 0) wire.answer(ok())
+  await flushing
+  const logs = wire.allLogs().map((l) => (l.contents as { n?: string }).n).filter((n) => n !== undefined)
+  assert.deepEqual({ order, logs }, { order: ['A', 'B'], logs: ['A', 'B'] })
+})
+
+test('maxBlockMs runs on a monotonic clock: a step of the wall clock back does not stretch the wait', async () => {
+  const wire = new FakeWire({ now: () => Date.now() })
+  wire.manual = true
+  const producer = createEngine(testOptions({ totalSizeInBytes: 100, maxBlockMs: 200 }), wire, systemClock)
+  while (producer.stats().dropped === 0) producer.send({ contents: { a: 'x' } })
+  const started = performance.now()
+  let settledAfterMs: number | undefined
+  void producer.sendAsync({ contents: { a: 'y' } }).catch(() => { settledAfterMs = performance.now() - started })
+  const realNow = Date.now
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  Date.now = () => realNow() - 10_000 // NTP steps the clock back 10 s
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 600))
+  } finally {
+    Date.now = realNow
+  }
+  producer.destroy()
+  assert.ok(settledAfterMs !== undefined && settledAfterMs < 500, `maxBlockMs 200: settled after ${settledAfterMs} ms`)
+})
+

@@ -22,15 +22,16 @@ import type { Clock, TimerHandle } from './transport.js'
 export interface BudgetWaiter {
   /** Bytes to reserve for it. */
   bytes: number
-  /** Clock time (ms) after which it fails with BufferFullError; Infinity waits until rejectAll(). */
+  /** When it fails with BufferFullError, on the budget's monotonic clock (deadlineAfter); Infinity waits until rejectAll(). */
   deadline: number
   /** What the error says it waited (maxBlockMs). */
   maxBlockMs: number
   /** Its bytes are reserved. Called from release() or from the timer: defer anything heavy. */
   grant (): void
   fail (error: Error): void
-  /** Owned by the Budget while queued. */
+  /** Owned by the Budget while queued (a doubly linked FIFO). */
   next: BudgetWaiter | undefined
+  prev: BudgetWaiter | undefined
 }
 
 /** What wait() did: reserved at once (nothing will be called), queued, or failed at once (fail() was called). */
@@ -46,6 +47,14 @@ export class Budget {
   private timer: TimerHandle | undefined
   /** The deadline the timer is set for. */
   private timerAt = Infinity
+  /**
+   * Deadlines come in queue order (one maxBlockMs for all, on a clock that only moves forward)
+   * but for a waiter queued again with its first deadline (engine.ts: a record that needs a new
+   * batch's charge after all): those few are kept here too, so the timer need never walk the queue.
+   */
+  private readonly early = new Set<BudgetWaiter>()
+  /** The latest deadline of a waiter queued in order. */
+  private lastDeadline = -Infinity
 
   constructor (limit: number, clock: Clock) {
     this.limit = limit
@@ -65,6 +74,14 @@ export class Budget {
   }
 
   /**
+   * The deadline of a wait of `maxBlockMs` starting now (negative, or beyond what a timer holds,
+   * about 24.8 days: Infinity). Monotonic: a step of the wall clock (NTP) neither stretches nor cuts a wait.
+   */
+  deadlineAfter (maxBlockMs: number): number {
+    return maxBlockMs < 0 || maxBlockMs > MAX_TIMER_MS ? Infinity : this.now() + maxBlockMs
+  }
+
+  /**
    * Reserves the waiter's bytes now when nobody waits and they fit; else queues it until they fit
    * or its deadline passes. A deadline already passed fails it at once (fail() is called before
    * this returns), as maxBlockMs 0 does when there is no room.
@@ -72,16 +89,18 @@ export class Budget {
   wait (waiter: BudgetWaiter): WaitStart {
     if (this.head === undefined && this.tryReserve(waiter.bytes)) return 'reserved'
     const deadline = waiter.deadline
-    if (deadline !== Infinity && deadline <= this.clock.now()) {
+    if (deadline !== Infinity && deadline <= this.now()) {
       waiter.fail(new BufferFullError(waiter.maxBlockMs, this.limit))
       return 'failed'
     }
     waiter.next = undefined
+    waiter.prev = this.tail
     if (this.tail === undefined) this.head = waiter
     else this.tail.next = waiter
     this.tail = waiter
     this.waiting++
-    // Deadlines mostly come in FIFO order (one maxBlockMs for all): the timer moves only for an earlier one.
+    if (deadline < this.lastDeadline) this.early.add(waiter)
+    else this.lastDeadline = deadline
     if (deadline < this.timerAt) this.arm(deadline)
     return 'queued'
   }
@@ -89,8 +108,7 @@ export class Budget {
   /** Waits for `bytes` as a promise (maxBlockMs 0 fails at once, negative waits until rejectAll()). */
   reserve (bytes: number, maxBlockMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const deadline = maxBlockMs < 0 ? Infinity : this.clock.now() + maxBlockMs
-      const waiter: BudgetWaiter = { bytes, deadline, maxBlockMs, grant: resolve, fail: reject, next: undefined }
+      const waiter: BudgetWaiter = { bytes, deadline: this.deadlineAfter(maxBlockMs), maxBlockMs, grant: resolve, fail: reject, next: undefined, prev: undefined }
       if (this.wait(waiter) === 'reserved') resolve()
     })
   }
@@ -106,23 +124,37 @@ export class Budget {
     let w = this.head
     this.head = this.tail = undefined
     this.waiting = 0
+    this.early.clear()
+    this.lastDeadline = -Infinity
     this.disarm()
     while (w !== undefined) {
       const next = w.next
-      w.next = undefined
+      w.next = w.prev = undefined
       w.fail(error)
       w = next
     }
+  }
+
+  private now (): number {
+    return this.clock.monotonicNow?.() ?? this.clock.now()
+  }
+
+  private unlink (w: BudgetWaiter): void {
+    if (w.prev === undefined) this.head = w.next
+    else w.prev.next = w.next
+    if (w.next === undefined) this.tail = w.prev
+    else w.next.prev = w.prev
+    w.next = w.prev = undefined
+    this.waiting--
+    this.early.delete(w)
+    if (this.head === undefined) this.lastDeadline = -Infinity
   }
 
   private wake (): void {
     // Strict FIFO: stop at the first waiter that does not fit, so a big record is not starved by small ones.
     while (this.head !== undefined && this.used + this.head.bytes <= this.limit) {
       const w = this.head
-      this.head = w.next
-      if (this.head === undefined) this.tail = undefined
-      w.next = undefined
-      this.waiting--
+      this.unlink(w)
       this.used += w.bytes
       w.grant()
     }
@@ -134,7 +166,7 @@ export class Budget {
     if (deadline === Infinity) return
     this.timerAt = deadline
     // A longer delay than a timer holds (about 24.8 days) fires early, finds nothing due, and sets itself again.
-    this.timer = this.clock.setTimeout(() => this.expire(), Math.min(MAX_TIMER_MS, Math.max(0, deadline - this.clock.now())))
+    this.timer = this.clock.setTimeout(this.expire, Math.min(MAX_TIMER_MS, Math.max(0, deadline - this.now())))
   }
 
   private disarm (): void {
@@ -143,33 +175,43 @@ export class Budget {
     this.timerAt = Infinity
   }
 
-  /** The timer: fails every waiter whose deadline has passed, and sets itself for the next one. */
-  private expire (): void {
+  /**
+   * The timer: in queue order, lets in what fits and fails what has expired, stopping at the first
+   * waiter that neither fits nor has expired (so a small record behind an expiring big one still
+   * gets in); the few waiters out of deadline order are checked apart. Then it is set for the next
+   * deadline. Each firing costs what it settles, never a walk of the whole queue.
+   */
+  private readonly expire = (): void => {
     this.timer = undefined
     this.timerAt = Infinity
-    const now = this.clock.now()
-    const expired: BudgetWaiter[] = []
-    let next = Infinity
-    let prev: BudgetWaiter | undefined
-    let w = this.head
-    while (w !== undefined) {
-      const after = w.next
+    const now = this.now()
+    for (const w of this.early) {
       if (w.deadline <= now) {
-        if (prev === undefined) this.head = after
-        else prev.next = after
-        if (this.tail === w) this.tail = prev
-        w.next = undefined
-        this.waiting--
-        expired.push(w)
-      } else {
-        if (w.deadline < next) next = w.deadline
-        prev = w
+        this.unlink(w)
+        w.fail(new BufferFullError(w.maxBlockMs, this.limit))
       }
-      w = after
+    }
+    while (this.head !== undefined) {
+      const w = this.head
+      if (this.used + w.bytes <= this.limit) {
+        this.unlink(w)
+        this.used += w.bytes
+        w.grant()
+      } else if (w.deadline <= now) {
+        this.unlink(w)
+        w.fail(new BufferFullError(w.maxBlockMs, this.limit))
+      } else {
+        break
+      }
+    }
+    let next = Infinity
+    for (const w of this.early) if (w.deadline < next) next = w.deadline
+    // The first waiter in deadline order: the first one not kept apart (a few may precede it).
+    for (let w = this.head; w !== undefined; w = w.next) {
+      if (this.early.has(w)) continue
+      if (w.deadline < next) next = w.deadline
+      break
     }
     if (next !== Infinity) this.arm(next)
-    for (const e of expired) e.fail(new BufferFullError(e.maxBlockMs, this.limit))
-    // An expired waiter may have blocked smaller ones behind it.
-    this.wake()
   }
 }

@@ -184,8 +184,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
         this.drop('record_too_large', 1, bytes)
         throw new RecordTooLargeError(bytes, this.budget.limit)
       }
-      // Waiters are served first come, first served: only take space directly when nobody waits.
-      if (this.budget.waiters === 0 && this.budget.tryReserve(bytes)) {
+      // Waiters are served first come, first served: only take space directly when nobody waits,
+      // nor has been let in without being settled yet.
+      if (this.budget.waiters === 0 && this.endedWaits.length === 0 && this.budget.tryReserve(bytes)) {
         if (this.accept(dest, entry, timeMs, callback, 0)) return RESOLVED
         this.budget.release(bytes) // no room for a new batch's own memory: wait for that too
       }
@@ -206,8 +207,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     const chargeFits = bytes + charge <= this.budget.limit
     const prepaid = chargeFits && this.accumulator.size >= FREE_BATCHES ? charge : 0
     const { maxBlockMs } = this.options
-    // Beyond what a timer can hold (about 24.8 days) is as good as forever.
-    const deadline = maxBlockMs < 0 || maxBlockMs > MAX_TIMER_MS ? Infinity : this.clock.now() + maxBlockMs
+    const deadline = this.budget.deadlineAfter(maxBlockMs)
     return new Promise<void>((resolve, reject) => {
       const waiting = new WaitingRecord(dest, bytes, timeMs, callback, charge, chargeFits, prepaid, deadline, maxBlockMs, this.waitDone, resolve, reject)
       // The entry is the wire's scratch memory; keep a copy while waiting.
@@ -217,8 +217,11 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   private startWait (waiting: WaitingRecord): void {
-    // 'queued': grant() or fail() will tell; 'failed': fail() has already.
-    if (this.budget.wait(waiting) === 'reserved') this.finishWait(waiting)
+    // 'queued': grant() or fail() will tell; 'failed': fail() has already. Reserved at once, it
+    // still goes after the waits that ended before it and are not settled yet.
+    if (this.budget.wait(waiting) !== 'reserved') return
+    if (this.endedWaits.length > 0) this.waitDone(waiting)
+    else this.finishWait(waiting)
   }
 
   /** Waits that ended, settled in order in one microtask (never inside the budget's release or timer). */
@@ -652,6 +655,7 @@ class WaitingRecord implements BudgetWaiter, WaitingCopy {
   /** What the budget reserves for it: the record, plus the new batch's charge once prepaid. */
   bytes: number
   next: BudgetWaiter | undefined = undefined
+  prev: BudgetWaiter | undefined = undefined
   chunk!: CopyChunk
   start = 0
   end = 0

@@ -116,12 +116,15 @@ export interface TimerHandle {
 /** Time source for the engine; tests inject a manual one. Real timers are unref()'d. */
 export interface Clock {
   now (): number
+  /** Milliseconds on a clock that only moves forward, for durations (the budget's waits); now() when absent. */
+  monotonicNow? (): number
   setTimeout (fn: () => void, ms: number): TimerHandle
   clearTimeout (handle: TimerHandle): void
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms)
     t.unref()
