@@ -463,3 +463,45 @@ test('an idle producer leaves no timer armed', async () => {
   await clock.advance(0)
   assert.equal(clock.pendingTimers, 0)
 })
+
+test('destroy(): its closed line is a warning when records were lost, close() after it counts them as not delivered, and destroy() during close() says how it ended once', async () => {
+  const closedLines = (calls: Array<[string, string]>): Array<[string, string]> => calls.filter(([, msg]) => /^producer (closed|destroyed)/.test(msg))
+  const capture = (): { calls: Array<[string, string]>, logger: Record<'debug' | 'info' | 'warn' | 'error', (msg: string) => void> } => {
+    const calls: Array<[string, string]> = []
+    const at = (level: string) => (msg: string): void => { calls.push([level, msg]) }
+    return { calls, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
+  }
+
+  // Three records unsettled when destroyed.
+  const lost = capture()
+  const a = setup({ diagnostics: { level: 'info', logger: lost.logger } })
+  a.wire.manual = true
+  for (let i = 0; i < 3; i++) a.producer.send(rec(i))
+  a.producer.destroy()
+  assert.deepEqual(closedLines(lost.calls), [['warn', 'producer destroyed: 0 delivered, 0 failed, 0 dropped, 3 not delivered']])
+  const summary = await a.producer.close()
+  assert.deepEqual(summary, { delivered: 0, failed: 0, dropped: 0, pending: 3, timedOut: false })
+  assert.equal(summary.delivered + summary.failed + summary.dropped + summary.pending, 3, 'every record sent is accounted for')
+
+  // Nothing lost: info.
+  const clean = capture()
+  const b = setup({ diagnostics: { level: 'info', logger: clean.logger } })
+  b.producer.send(rec(0))
+  await b.producer.flush()
+  b.producer.destroy()
+  assert.deepEqual(closedLines(clean.calls), [['info', 'producer destroyed: 1 delivered, 0 failed, 0 dropped, 0 not delivered']])
+
+  // destroy() while close() waits: one closed line, and close() counts what destroy() abandoned.
+  const during = capture()
+  const c = setup({ diagnostics: { level: 'info', logger: during.logger } })
+  c.wire.manual = true
+  for (let i = 0; i < 5; i++) c.producer.send(rec(i))
+  const closing = c.producer.close()
+  await c.clock.advance(0)
+  assert.equal(c.producer.stats().inFlight, 1)
+  c.producer.destroy()
+  assert.equal(c.producer.stats().inFlight, 0, 'the destroyed wire aborted its request')
+  const closed = await closing
+  assert.equal(closed.pending, 5)
+  assert.deepEqual(closedLines(during.calls), [['warn', 'producer destroyed: 0 delivered, 0 failed, 0 dropped, 5 not delivered']])
+})

@@ -292,7 +292,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     }
     if (this.closePromise === undefined) {
       if (this.state === DESTROYED) {
-        this.closePromise = Promise.resolve(this.summary(0, false))
+        // What destroy() abandoned is what was not delivered, as close() would count it.
+        this.closePromise = Promise.resolve(this.summary(this.abandoned, false))
       } else {
         this.closeDeadline = new CloseDeadline(this.clock)
         this.closeDeadline.bringForward(timeoutMs)
@@ -314,7 +315,12 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.abandonAll(error)
     this.destroyWire()
     // A producer that never took a record (the adapters make one to validate options) says nothing.
-    if (this.accepted > 0 || this.dropped > 0) this.diag.info('closed', 'producer destroyed', this.lifetimeFields())
+    if (this.accepted > 0 || this.dropped > 0) {
+      this.diag.summarizeDrops()
+      const text = `producer destroyed: ${this.delivered} delivered, ${this.failed} failed, ${this.dropped} dropped, ${this.abandoned} not delivered`
+      if (this.failed + this.dropped + this.abandoned > 0) this.diag.warn('closed', text, this.lifetimeFields())
+      else this.diag.info('closed', text, this.lifetimeFields())
+    }
     void this.diag.close()
   }
 
@@ -328,7 +334,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       retried: this.retried,
       truncated: this.wire.truncated,
       bufferedBytes: this.budget.used,
-      inFlight: this.sender.inFlight,
+      // Once the wire is destroyed its requests are aborted: none is in flight, though their
+      // rejections may take a few milliseconds to come back.
+      inFlight: this.wireDestroyed ? 0 : this.sender.inFlight,
       pending: this.pending(),
       batchesSent: this.sender.batchesSent,
       requests: this.sender.requests
@@ -446,12 +454,15 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       }
     }
     const summary = this.summary(this.abandoned - abandonedBefore, timedOut)
-    this.diag.summarizeDrops()
-    const lost = summary.failed + summary.dropped + summary.pending
-    const text = `producer closed: ${summary.delivered} delivered, ${summary.failed} failed, ${summary.dropped} dropped` +
-      (timedOut ? `, ${summary.pending} not delivered within the close deadline` : '')
-    if (lost > 0) this.diag.warn('closed', text, { ...this.lifetimeFields(), timedOut })
-    else this.diag.info('closed', text, { ...this.lifetimeFields(), timedOut })
+    // destroy() during the close has said how it ended.
+    if (this.state !== DESTROYED) {
+      this.diag.summarizeDrops()
+      const lost = summary.failed + summary.dropped + summary.pending
+      const text = `producer closed: ${summary.delivered} delivered, ${summary.failed} failed, ${summary.dropped} dropped` +
+        (timedOut ? `, ${summary.pending} not delivered within the close deadline` : '')
+      if (lost > 0) this.diag.warn('closed', text, { ...this.lifetimeFields(), timedOut })
+      else this.diag.info('closed', text, { ...this.lifetimeFields(), timedOut })
+    }
     // Lets a diagnostics file take its last lines to disk, but never past the close deadline.
     await Promise.race([this.diag.close(), deadline.passed])
     deadline.end()
