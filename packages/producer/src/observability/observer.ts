@@ -46,7 +46,7 @@ export interface ProducerIdentity {
 }
 
 export interface ProducerObserver {
-  /** A request finished (requests of batches abandoned meanwhile are not reported). */
+  /** A request finished (also one whose batch was abandoned meanwhile: every request counted in stats().requests ends here once). */
   request (destination: DestinationInfo, status: number, errorCode: string, latencyMs: number, success: boolean): void
   retry (destination: DestinationInfo, reason: RetryReason): void
   /** A batch settled; ageMs runs from its first record to now. */
