@@ -192,8 +192,8 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       }
       report(`@logship/pino: close failed: ${errorPayload(err).message}`)
     }
-    metrics.flush()
-    metrics.stop()
+    // The last metrics, with the requests a timed-out close aborted, before the summary.
+    await metrics.end()
     emit('summary', result)
     if (internal.reportLosses !== false) {
       const lost = result.failed + result.dropped + result.pending + result.invalid
