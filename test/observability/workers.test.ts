@@ -15,7 +15,7 @@ import logship from '@logship/pino'
 import { LogshipTransport } from '@logship/winston'
 import { startEmulator, type Emulator } from '../emulator/index.js'
 import { remoteEmulator, type RemoteEmulator } from '../pino/helpers.js'
-import { refusals, scrape, tlsOptions, value, waitFor } from './helpers.js'
+import { labelValues, refusals, scrape, tlsOptions, value, waitFor } from './helpers.js'
 
 function capture (): { logger: DiagnosticsLogger, records: DiagnosticRecord[] } {
   const records: DiagnosticRecord[] = []
@@ -70,6 +70,40 @@ describe('pino worker mode', () => {
     assert.equal(retry.producer, 'pino-worker')
     assert.equal(retry.errorCode, 'ServiceUnavailable')
     assert.match(records.find((r) => r.event === 'closed')!.msg, /producer closed: 20 delivered/)
+  })
+
+  it('two targets of one name in one transport: two series (name, name#2), each complete, registered late', async () => {
+    const registry = new Registry()
+    // The same options twice: both producers are named tls:<topicId> and write to the same topic.
+    const options = tlsOptions(emu, { diagnostics: { level: 'off' } })
+    const transport = pino.transport({ targets: [{ target: '@logship/pino', options }, { target: '@logship/pino', options }] })
+    const summaries: Array<{ delivered: number }> = []
+    transport.on('summary', (s: { delivered: number }) => summaries.push(s))
+    await once(transport, 'ready')
+    const log = pino(transport)
+    for (let i = 0; i < 10; i++) log.info({ i }, 'before')
+    const stored = async (): Promise<number> => (await emu.logs({ topicId: options.topicId })).length
+    const deadline = Date.now() + 5000
+    while (await stored() < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(await stored(), 20, 'each target delivered the 10 records')
+    // Registered after logging began: records_total starts from each producer's lifetime counters.
+    registerMetrics(transport, { registry })
+    log.info('after')
+    const closed = once(transport, 'close')
+    transport.end()
+    await closed
+    await waitFor(() => summaries.length === 2, 5000, 'both summaries')
+    assert.deepEqual(summaries.map((s) => s.delivered), [11, 11])
+
+    const m = await scrape(registry)
+    const name = `tls:${options.topicId}`
+    assert.deepEqual(labelValues(m, 'logship_records_total', 'producer'), [name, `${name}#2`])
+    assert.equal(value(m, 'logship_records_total', { producer: name, result: 'delivered' }), 11)
+    assert.equal(value(m, 'logship_records_total', { producer: `${name}#2`, result: 'delivered' }), 11)
+    assert.equal(value(m, 'logship_records_total', { result: 'delivered' }), await stored())
+    assert.equal(value(m, 'logship_batches_total', { producer: name }), 1, 'counted from the registration on')
+    assert.equal(value(m, 'logship_batches_total', { producer: `${name}#2` }), 1)
+    for (const producer of [name, `${name}#2`]) assert.equal(value(m, 'logship_pending_records', { producer }), 0)
   })
 
   it('a request aborted by a timed-out close is counted, and in_flight_requests ends at 0', async () => {

@@ -5,6 +5,7 @@
  * where registerMetrics() applies them. Observers exist only while someone observes: the engine
  * checks one array length per batch, per request and per drop, and nothing per record sent.
  */
+import { randomUUID } from 'node:crypto'
 import type { LogshipError } from '../errors.js'
 import type { DestinationInfo, DropReason, ProducerStats, ServiceName } from '../types.js'
 
@@ -89,6 +90,13 @@ export type MetricOp =
 /** What a worker posts to the main thread (the `metrics` event of the pino and winston transports). */
 export interface MetricsMessage {
   v: 1
+  /**
+   * Which producer (which forwarder) made the message, unique to it: one source may carry several
+   * producers of the same name (pino `targets` to one destination), told apart by this, not the
+   * name. Absent from the messages of older versions: the name stands in.
+   */
+  instance?: string
+  /** The producer's name: the `producer` label it claims (`name#2`, … when taken). */
   producer: string
   service: ServiceName
   destination: string
@@ -123,6 +131,7 @@ const END_WAIT_MS = 100
 export function createMetricsForwarder (producer: unknown, post: (message: MetricsMessage) => void, statsIntervalMs = 1000): MetricsForwarder {
   if (!isObservable(producer)) throw new TypeError('createMetricsForwarder: not a logship producer')
   const identity = producer[kIdentity]
+  const instance = randomUUID()
   let ops: MetricOp[] = []
   let scheduled = false
   let stopped = false
@@ -133,7 +142,7 @@ export function createMetricsForwarder (producer: unknown, post: (message: Metri
     scheduled = false
     if (stopped) return
     const stats = final ? { ...producer.stats(), inFlight: 0 } : producer.stats()
-    const message: MetricsMessage = { v: 1, producer: identity.name, service: identity.service, destination: identity.destination, ops, stats }
+    const message: MetricsMessage = { v: 1, instance, producer: identity.name, service: identity.service, destination: identity.destination, ops, stats }
     ops = []
     try {
       post(message)
