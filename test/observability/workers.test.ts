@@ -72,6 +72,26 @@ describe('pino worker mode', () => {
     assert.match(records.find((r) => r.event === 'closed')!.msg, /producer closed: 20 delivered/)
   })
 
+  it('a scrape right after logger.flush(cb) counts what it delivered', async () => {
+    const registry = new Registry()
+    const options = tlsOptions(emu, { name: 'pino-flush-worker', diagnostics: { level: 'off' } })
+    const transport = pino.transport({ target: '@logship/pino', options })
+    registerMetrics(transport, { registry })
+    await once(transport, 'ready')
+    const log = pino(transport)
+    for (let round = 1; round <= 2; round++) {
+      for (let i = 0; i < 5; i++) log.info({ i })
+      // thread-stream calls the stream's flush() in the worker, and answers once it has resolved.
+      await new Promise<void>((resolve, reject) => log.flush((error) => error ? reject(error) : resolve()))
+      const m = await scrape(registry)
+      assert.equal(value(m, 'logship_records_total', { producer: 'pino-flush-worker', result: 'delivered' }), 5 * round)
+      assert.equal((await emu.logs({ topicId: options.topicId })).length, 5 * round)
+    }
+    const closed = once(transport, 'close')
+    transport.end()
+    await closed
+  })
+
   it('two targets of one name in one transport: two series (name, name#2), each complete, registered late', async () => {
     const registry = new Registry()
     // The same options twice: both producers are named tls:<topicId> and write to the same topic.
@@ -236,6 +256,38 @@ describe('in-process adapters', () => {
     const m = await scrape(registry)
     assert.equal(value(m, 'logship_records_total', { producer: 'pino-here', result: 'delivered' }), 5)
     assert.equal(value(m, 'logship_records_total', { producer: 'winston-here', result: 'delivered' }), 7)
+  })
+
+  it('a scrape right after an awaited flush() matches stats(), in every mode', async () => {
+    const registry = new Registry()
+    const check = async (producer: string, stats: () => { delivered: number, requests: number }, n: number): Promise<void> => {
+      const m = await scrape(registry)
+      assert.equal(stats().delivered, n, producer)
+      assert.equal(value(m, 'logship_records_total', { producer, result: 'delivered' }), n, `${producer}: records_total right after flush()`)
+      assert.equal(value(m, 'logship_requests_total', { producer }), stats().requests, producer)
+      assert.equal(value(m, 'logship_pending_records', { producer }), 0, producer)
+    }
+    for (const worker of [true, false]) {
+      const name = worker ? 'winston-flush-worker' : 'winston-flush-here'
+      const transport = new LogshipTransport(tlsOptions(emu, { name, worker, diagnostics: { level: 'off' } }) as any)
+      registerMetrics(transport, { registry })
+      const wlog = winston.createLogger({ transports: [transport] })
+      for (let round = 1; round <= 2; round++) {
+        for (let i = 0; i < 5; i++) wlog.info('x', { i })
+        await transport.flush()
+        await check(name, () => transport.stats(), 5 * round)
+      }
+      await endWinston(wlog)
+    }
+    const stream = await logship(tlsOptions(emu, { name: 'pino-flush-here', diagnostics: { level: 'off' } }) as any)
+    registerMetrics(stream, { registry })
+    const plog = pino(stream)
+    for (let round = 1; round <= 2; round++) {
+      for (let i = 0; i < 5; i++) plog.info({ i })
+      await stream.flush()
+      await check('pino-flush-here', () => stream.stats(), 5 * round)
+    }
+    await stream.close()
   })
 
   it('in-process too, a request aborted by a timed-out close is in requests_total', async () => {

@@ -42,7 +42,9 @@ export class InProcessSink implements Sink {
   }
 
   flush (): Promise<void> {
-    return this.#producer.flush().then(() => undefined, () => undefined)
+    // The metrics first: a scrape right after `await flush()` sees what it delivered.
+    const done = (): void => { this.#metrics.flush() }
+    return this.#producer.flush().then(done, done)
   }
 
   close (): Promise<CloseSummary> {

@@ -107,11 +107,16 @@ function start (): void {
       return
     }
     switch (message.op) {
-      case 'flush':
-        producer.flush().then(
-          () => { publishStats(producer); post({ op: 'flushed', id: message.id }) },
-          () => post({ op: 'flushed', id: message.id }))
+      case 'flush': {
+        // The counters and metrics first: a scrape right after `await flush()` sees what it delivered.
+        const answer = (): void => {
+          publishStats(producer)
+          metrics?.flush()
+          post({ op: 'flushed', id: message.id })
+        }
+        producer.flush().then(answer, answer)
         break
+      }
       case 'close':
         if (closing) break
         closing = true
