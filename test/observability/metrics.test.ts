@@ -138,6 +138,45 @@ describe('prometheus metrics', () => {
     assert.match(text, new RegExp(`logship_records_total\\{producer="app",service="tls",destination="${topicA}",result="delivered"\\} ${sa.delivered}\\n`))
   })
 
+  it('counts a request whose batch was abandoned while it was in flight (close deadline, destroy)', async () => {
+    for (const end of ['close', 'destroy'] as const) {
+      const registry = new Registry()
+      const opts = tlsOptions(emu, { name: `abandoned-${end}`, diagnostics: { level: 'debug', destination: 'none' } })
+      const p = createProducer(opts as any)
+      const requestLines: Array<Record<string, unknown>> = []
+      p.on('diagnostic', (r) => { if (r.event === 'request') requestLines.push(r) })
+      registerMetrics(p, { registry })
+      emu.inject({ kind: 'hold', ms: 3000, count: 1, topicId: opts.topicId })
+      for (let i = 0; i < 5; i++) p.send({ contents: { i: String(i) } })
+      await waitFor(() => p.stats().inFlight === 1, 5000, 'the held request')
+      if (end === 'close') {
+        const summary = await p.close({ timeoutMs: 200 })
+        assert.equal(summary.timedOut, true)
+      } else {
+        p.destroy()
+      }
+      // The wire's destroy aborts the request: it ends a moment later.
+      await waitFor(() => p.stats().inFlight === 0, 5000, 'the aborted request')
+      const s = p.stats()
+      assert.equal(s.requests, 1)
+      assert.equal(s.abandoned, 5)
+      const m = await scrape(registry)
+      const L = { producer: `abandoned-${end}` }
+      assert.equal(value(m, 'logship_requests_total', L), s.requests, 'requests_total = stats().requests')
+      assert.equal(value(m, 'logship_requests_total', { ...L, status: 'none' }), 1, 'no response: status none')
+      assert.equal(value(m, 'logship_request_duration_seconds_count', L), s.requests)
+      assert.equal(value(m, 'logship_errors_total', { ...L, code: 'UND_ERR_DESTROYED' }), 1, 'the abort\'s code')
+      assert.equal(value(m, 'logship_request_timeouts_total', L), 0)
+      assert.equal(value(m, 'logship_records_total', { ...L, result: 'abandoned' }), 5)
+      assert.equal(value(m, 'logship_in_flight_requests', L), 0)
+      // The debug log tells of it too.
+      assert.equal(requestLines.length, 1)
+      assert.equal(requestLines[0].abandoned, true)
+      assert.equal(requestLines[0].attempt, 1)
+      assert.equal(requestLines[0].errorCode, 'UND_ERR_DESTROYED')
+    }
+  })
+
   it('registers once per registry: more producers, a prefix, unregister, and a cleared registry', async () => {
     const registry = new Registry()
     const p1 = createProducer(tlsOptions(emu, { diagnostics: { level: 'off' } }) as any)

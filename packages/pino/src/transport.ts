@@ -100,7 +100,8 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
     },
     range: send,
     cut: sendCut,
-    flush: () => producer.flush(),
+    // The metrics first: a scrape right after `await stream.flush()` sees what it delivered.
+    flush: () => producer.flush().finally(() => metrics.flush()),
     close: () => closeProducer(),
     // In-process, a record logged after close(): dropped and told, like a send after close.
     late (chunk) {
@@ -192,8 +193,8 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       }
       report(`@logship/pino: close failed: ${errorPayload(err).message}`)
     }
-    metrics.flush()
-    metrics.stop()
+    // The last metrics, with the requests a timed-out close aborted, before the summary.
+    await metrics.end()
     emit('summary', result)
     if (internal.reportLosses !== false) {
       const lost = result.failed + result.dropped + result.pending + result.invalid

@@ -56,7 +56,7 @@ interface Metrics {
   names: Map<string, object>
   /** Sources observed now (a producer or an emitter), so registering one again does not count twice. */
   sources: WeakMap<object, MetricsRegistration>
-  /** Per source and producer name: the lifetime totals already counted by an ended registration. */
+  /** Per source and producer instance (MetricsMessage.instance): the lifetime totals already counted by an ended registration. */
   counted: WeakMap<object, Map<string, Totals>>
 }
 
@@ -126,20 +126,22 @@ function observeProducer (m: Metrics, producer: Parameters<typeof isObservable>[
 }
 
 function observeEmitter (m: Metrics, source: EventEmitter & { stats?: () => ProducerStats }): MetricsRegistration {
-  // One stream may carry several producers (pino `targets`): keyed by the name each message gives.
+  // One stream may carry several producers (pino `targets`), even of the same name: keyed by the
+  // instance each message gives; the name only claims the label.
   const seen = new Map<string, { labels: Labels, stats: ProducerStats | undefined, owner: object }>()
   const live = typeof source.stats === 'function' ? () => source.stats!() : undefined
   const listener = (message: MetricsMessage): void => {
     if (message === null || typeof message !== 'object' || message.v !== 1 || !Array.isArray(message.ops)) return
-    let entry = seen.get(message.producer)
+    const key = typeof message.instance === 'string' ? message.instance : message.producer
+    let entry = seen.get(key)
     if (entry === undefined) {
       const owner = {}
       const name = claimName(m, message.producer, owner)
       entry = { labels: { producer: name, service: message.service, destination: message.destination }, stats: undefined, owner }
-      seen.set(message.producer, entry)
+      seen.set(key, entry)
       initialize(m, entry.labels)
       // As for a producer: from its lifetime counters (the message's stats, less what its ops add).
-      seed(m, entry.labels, totalsBefore(message), m.counted.get(source)?.get(message.producer))
+      seed(m, entry.labels, totalsBefore(message), m.counted.get(source)?.get(key))
       const e = entry
       // Live counters when the source has them in this thread (the winston transport shares them); else the last message's.
       m.gauges.set(name, { labels: e.labels, stats: live !== undefined && seen.size === 1 ? live : () => e.stats })
@@ -152,8 +154,8 @@ function observeEmitter (m: Metrics, source: EventEmitter & { stats?: () => Prod
     unregister: once(() => {
       source.removeListener('metrics', listener)
       const counted = m.counted.get(source) ?? new Map<string, Totals>()
-      for (const [producer, entry] of seen) {
-        if (entry.stats !== undefined) counted.set(producer, totalsOf(entry.stats))
+      for (const [key, entry] of seen) {
+        if (entry.stats !== undefined) counted.set(key, totalsOf(entry.stats))
         release(m, entry.labels.producer, entry.owner)
       }
       m.counted.set(source, counted)

@@ -164,12 +164,12 @@ export class Sender {
 
   private complete (batch: ProducerBatch, outcome: AttemptOutcome, start: number, context: object | undefined): void {
     this.inFlight--
-    // Abandoned (close deadline, destroy) while this request was in flight: its result no longer matters.
+    // Abandoned (close deadline, destroy) while this request was in flight: its result no longer
+    // matters to the batch, but the request still ended (stats().requests counted it), so observers
+    // hear of it, usually as the abort the wire's destroy made of it.
     if (batch.settled) {
-      if (context !== undefined) {
-        const end = this.clock.now()
-        this.hooks.requestEnd?.(batch, context, attemptFromOutcome(outcome, end, end - start), false, true)
-      }
+      const end = this.clock.now()
+      this.hooks.requestEnd?.(batch, context, attemptFromOutcome(outcome, end, end - start), false, true)
     } else {
       const end = this.clock.now()
       const attempt = attemptFromOutcome(outcome, end, end - start)

@@ -42,15 +42,17 @@ export class InProcessSink implements Sink {
   }
 
   flush (): Promise<void> {
-    return this.#producer.flush().then(() => undefined, () => undefined)
+    // The metrics first: a scrape right after `await flush()` sees what it delivered.
+    const done = (): void => { this.#metrics.flush() }
+    return this.#producer.flush().then(done, done)
   }
 
   close (): Promise<CloseSummary> {
     this.#closing ??= this.#producer.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => ({
       delivered: 0, failed: 0, dropped: this.#producer.stats().dropped, pending: 0, timedOut: true
-    })).then((summary) => {
-      this.#metrics.flush()
-      this.#metrics.stop()
+    })).then(async (summary) => {
+      // The last metrics, with the requests a timed-out close aborted (they end a moment later).
+      await this.#metrics.end()
       // Records logged after the producer computed its summary (while its diagnostics closed) were
       // dropped as 'closed' since: they were logged before this resolves, so they belong in it.
       const dropped = this.#producer.stats().dropped

@@ -73,17 +73,22 @@ export class EngineHooks {
     return message
   }
 
+  /**
+   * Every request that was sent ends here once, also one whose batch was abandoned while it was in
+   * flight (`abandoned`: its attempt is not recorded on the batch, usually the wire's abort), so
+   * that requests_total matches stats().requests.
+   */
   requestEnd (batch: ProducerBatch, context: object | undefined, attempt: Attempt, willRetry: boolean, abandoned: boolean): void {
-    if (!abandoned) {
-      const observers = this.observers
-      for (let i = 0; i < observers.length; i++) {
-        observers[i].request(batch.destination, attempt.status, attempt.errorCode, attempt.latencyMs, attempt.success)
-      }
-      if (this.diag.debugOn) {
-        this.diag.debug('request', `batch ${batch.id} attempt ${batch.attemptCount}: ${attempt.success ? 'ok' : `${attempt.status} ${attempt.errorCode}`} in ${attempt.latencyMs} ms`, {
-          batchId: batch.id, attempt: batch.attemptCount, status: attempt.status, errorCode: attempt.errorCode, requestId: attempt.requestId, latencyMs: attempt.latencyMs, willRetry
-        })
-      }
+    const observers = this.observers
+    for (let i = 0; i < observers.length; i++) {
+      observers[i].request(batch.destination, attempt.status, attempt.errorCode, attempt.latencyMs, attempt.success)
+    }
+    if (this.diag.debugOn) {
+      // An abandoned batch's attempts stop at the one in flight: its number is attemptCount + 1.
+      const n = abandoned ? batch.attemptCount + 1 : batch.attemptCount
+      this.diag.debug('request', `batch ${batch.id} attempt ${n}: ${attempt.success ? 'ok' : `${attempt.status} ${attempt.errorCode}`} in ${attempt.latencyMs} ms${abandoned ? ' (batch abandoned meanwhile)' : ''}`, {
+        batchId: batch.id, attempt: n, status: attempt.status, errorCode: attempt.errorCode, requestId: attempt.requestId, latencyMs: attempt.latencyMs, willRetry, abandoned: abandoned || undefined
+      })
     }
     if (context !== undefined && requestEndChannel.hasSubscribers) {
       const message = context as RequestMessage

@@ -5,6 +5,7 @@
  * where registerMetrics() applies them. Observers exist only while someone observes: the engine
  * checks one array length per batch, per request and per drop, and nothing per record sent.
  */
+import { randomUUID } from 'node:crypto'
 import type { LogshipError } from '../errors.js'
 import type { DestinationInfo, DropReason, ProducerStats, ServiceName } from '../types.js'
 
@@ -46,7 +47,7 @@ export interface ProducerIdentity {
 }
 
 export interface ProducerObserver {
-  /** A request finished (requests of batches abandoned meanwhile are not reported). */
+  /** A request finished (also one whose batch was abandoned meanwhile: every request counted in stats().requests ends here once). */
   request (destination: DestinationInfo, status: number, errorCode: string, latencyMs: number, success: boolean): void
   retry (destination: DestinationInfo, reason: RetryReason): void
   /** A batch settled; ageMs runs from its first record to now. */
@@ -89,6 +90,13 @@ export type MetricOp =
 /** What a worker posts to the main thread (the `metrics` event of the pino and winston transports). */
 export interface MetricsMessage {
   v: 1
+  /**
+   * Which producer (which forwarder) made the message, unique to it: one source may carry several
+   * producers of the same name (pino `targets` to one destination), told apart by this, not the
+   * name. Absent from the messages of older versions: the name stands in.
+   */
+  instance?: string
+  /** The producer's name: the `producer` label it claims (`name#2`, … when taken). */
   producer: string
   service: ServiceName
   destination: string
@@ -98,10 +106,21 @@ export interface MetricsMessage {
 }
 
 export interface MetricsForwarder {
-  /** Posts what is collected now (before a close summary, say). */
+  /** Posts what is collected now (before a flush() answer, say). */
   flush (): void
+  /**
+   * For an adapter's close, once the producer's close() has settled: posts the last message and
+   * stops. A close that timed out aborted the requests in flight; they end a moment later (a turn
+   * or two of the event loop), so this waits for them, at most maxMs, and their ends are in it.
+   * Its stats say nothing is in flight: the producer is closed and its wire destroyed, and a
+   * worker ends after it, so no later message could say so.
+   */
+  end (maxMs?: number): Promise<void>
   stop (): void
 }
+
+/** How long MetricsForwarder.end() waits for aborted requests to end (they take a few ms). */
+const END_WAIT_MS = 100
 
 /**
  * Collects a producer's observations and posts them as one MetricsMessage per turn of the event
@@ -112,13 +131,18 @@ export interface MetricsForwarder {
 export function createMetricsForwarder (producer: unknown, post: (message: MetricsMessage) => void, statsIntervalMs = 1000): MetricsForwarder {
   if (!isObservable(producer)) throw new TypeError('createMetricsForwarder: not a logship producer')
   const identity = producer[kIdentity]
+  const instance = randomUUID()
   let ops: MetricOp[] = []
   let scheduled = false
   let stopped = false
-  const send = (): void => {
+  /** Set while end() waits for the requests in flight to end. */
+  let ending: (() => void) | undefined
+  let ended: Promise<void> | undefined
+  const send = (final = false): void => {
     scheduled = false
     if (stopped) return
-    const message: MetricsMessage = { v: 1, producer: identity.name, service: identity.service, destination: identity.destination, ops, stats: producer.stats() }
+    const stats = final ? { ...producer.stats(), inFlight: 0 } : producer.stats()
+    const message: MetricsMessage = { v: 1, instance, producer: identity.name, service: identity.service, destination: identity.destination, ops, stats }
     ops = []
     try {
       post(message)
@@ -134,7 +158,10 @@ export function createMetricsForwarder (producer: unknown, post: (message: Metri
     }
   }
   const detach = producer[kObserve]({
-    request: (d, status, code, ms, ok) => push(['request', destinationLabel(d), status, code, ms / 1000, ok]),
+    request: (d, status, code, ms, ok) => {
+      push(['request', destinationLabel(d), status, code, ms / 1000, ok])
+      if (ending !== undefined && producer.stats().inFlight === 0) ending()
+    },
     retry: (d, reason) => push(['retry', destinationLabel(d), reason]),
     settled: (d, result, n, bytes, ageMs) => push(['settled', destinationLabel(d), result, n, bytes, ageMs / 1000]),
     dropped: (reason, count, bytes) => {
@@ -155,12 +182,34 @@ export function createMetricsForwarder (producer: unknown, post: (message: Metri
     if (!scheduled && producer.stats().pending > 0) send()
   }, statsIntervalMs)
   timer.unref()
+  const stop = (): void => {
+    stopped = true
+    clearInterval(timer)
+    detach()
+  }
   return {
     flush: () => { if (!stopped) send() },
-    stop: () => {
-      stopped = true
-      clearInterval(timer)
-      detach()
-    }
+    end: (maxMs = END_WAIT_MS) => ended ??= new Promise<void>((resolve) => {
+      if (stopped) {
+        resolve()
+        return
+      }
+      const finish = (): void => {
+        ending = undefined
+        send(true)
+        stop()
+        resolve()
+      }
+      if (producer.stats().inFlight === 0) {
+        finish()
+        return
+      }
+      const wait = setTimeout(finish, maxMs)
+      ending = () => {
+        clearTimeout(wait)
+        finish()
+      }
+    }),
+    stop
   }
 }

@@ -4,8 +4,10 @@
  * Once close() has settled it sets STATE_CLOSED, which releases a logging thread that is waiting
  * synchronously in its exit path.
  */
+// A namespace import, as the producer's channels.ts: the typings have no default export.
+import * as diagnosticsChannel from 'node:diagnostics_channel'
 import { parentPort, workerData } from 'node:worker_threads'
-import { createMetricsForwarder, createProducer, refusalReason, reportAdapterDrop } from '@logship/producer'
+import { CHANNELS, createMetricsForwarder, createProducer, refusalReason, reportAdapterDrop } from '@logship/producer'
 import type { MetricsForwarder, Producer, ProducerStats } from '@logship/producer'
 import type { Contents } from '../mapping.js'
 import { decodeBatch } from './encode.js'
@@ -26,8 +28,10 @@ function markClosed (): void {
   Atomics.notify(state, STATE_CLOSED)
 }
 
-function publishStats (producer: Producer): void {
+/** `final`: after the close, when the worker is about to end and its wire is destroyed: nothing is in flight. */
+function publishStats (producer: Producer, final = false): void {
   const current: ProducerStats = producer.stats()
+  if (final) current.inFlight = 0
   for (let i = 0; i < STATS_KEYS.length; i++) stats[i] = current[STATS_KEYS[i]]
 }
 
@@ -50,6 +54,12 @@ function start (): void {
       if (wanted.has(name)) post({ op: 'event', name, arg: toPlainEvent(event) })
     })
   }
+  // Requests start and end with no record or event to publish the counters: in_flight_requests
+  // and stats().requests would stand still while a request is held. This thread runs this producer
+  // only, so the tracing channels are its own: one message per request, nothing per record.
+  const onRequest = (): void => publishStats(producer)
+  diagnosticsChannel.subscribe(CHANNELS.requestStart, onRequest)
+  diagnosticsChannel.subscribe(CHANNELS.requestEnd, onRequest)
   // Diagnostics and metrics cross as plain data; the transport re-emits them in the logging thread.
   producer.on('diagnostic', (record) => {
     if (wanted.has('diagnostic')) post({ op: 'event', name: 'diagnostic', arg: record })
@@ -97,23 +107,28 @@ function start (): void {
       return
     }
     switch (message.op) {
-      case 'flush':
-        producer.flush().then(
-          () => { publishStats(producer); post({ op: 'flushed', id: message.id }) },
-          () => post({ op: 'flushed', id: message.id }))
+      case 'flush': {
+        // The counters and metrics first: a scrape right after `await flush()` sees what it delivered.
+        const answer = (): void => {
+          publishStats(producer)
+          metrics?.flush()
+          post({ op: 'flushed', id: message.id })
+        }
+        producer.flush().then(answer, answer)
         break
+      }
       case 'close':
         if (closing) break
         closing = true
         producer.close({ timeoutMs: Math.max(1, message.deadline - Date.now()) }).then(
-          (closeSummary) => {
-            publishStats(producer)
+          async (closeSummary) => {
+            // The last metrics, with the requests a timed-out close aborted (they end a moment later).
+            await metrics?.end()
+            publishStats(producer, true)
             // Batches taken after the producer computed its summary (while its diagnostics closed)
             // were dropped as 'closed' since: they belong in it too.
             const dropped = producer.stats().dropped
             const summary = dropped > closeSummary.dropped ? { ...closeSummary, dropped } : closeSummary
-            metrics?.flush()
-            metrics?.stop()
             settled = true
             markClosed()
             post({ op: 'closed', id: message.id, summary, received })
