@@ -500,7 +500,6 @@ test('destroy(): its closed line is a warning when records were lost, close() af
   await c.clock.advance(0)
   assert.equal(c.producer.stats().inFlight, 1)
   c.producer.destroy()
-  assert.equal(c.producer.stats().inFlight, 0, 'the destroyed wire aborted its request')
   const closed = await closing
   assert.equal(closed.pending, 5)
   assert.deepEqual(closedLines(during.calls), [['warn', 'producer destroyed: 0 delivered, 0 failed, 0 dropped, 5 not delivered']])

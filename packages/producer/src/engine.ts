@@ -334,9 +334,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       retried: this.retried,
       truncated: this.wire.truncated,
       bufferedBytes: this.budget.used,
-      // Once the wire is destroyed its requests are aborted: none is in flight, though their
-      // rejections may take a few milliseconds to come back.
-      inFlight: this.wireDestroyed ? 0 : this.sender.inFlight,
+      inFlight: this.sender.inFlight,
       pending: this.pending(),
       batchesSent: this.sender.batchesSent,
       requests: this.sender.requests
