@@ -122,6 +122,30 @@ describe('in-process transport', () => {
     assert.equal(emu.logs({ topicId: options.topicId }).length, 10)
   })
 
+  it('a stream listener that throws: the listeners after it still run, and it is reported once as a process warning', async (t) => {
+    const warnings: Array<Error & { code?: string }> = []
+    const onWarning = (w: Error & { code?: string }): void => { warnings.push(w) }
+    process.on('warning', onWarning)
+    t.after(() => { process.removeListener('warning', onWarning) })
+    const options = tlsOptions(emu, { lingerMs: 60_000 })
+    const stream = await logship(options as any)
+    const seen: string[] = []
+    stream.on('delivered', () => { throw new Error('listener bug') })
+    stream.on('delivered', () => seen.push('delivered'))
+    stream.on('summary', () => { throw new Error('summary listener bug') })
+    stream.on('summary', () => seen.push('summary'))
+    const logger = pino(stream)
+    logger.info({ seq: 0 })
+    await stream.flush()
+    logger.info({ seq: 1 })
+    await stream.close()
+    assert.deepEqual(seen, ['delivered', 'delivered', 'summary'])
+    await waitFor(() => warnings.some((w) => w.code === 'LOGSHIP_USER_CODE_THREW'), 2000, 'the warning')
+    const ours = warnings.filter((w) => w.code === 'LOGSHIP_USER_CODE_THREW')
+    assert.equal(ours.length, 1, 'once')
+    assert.match(ours[0]!.message, /a 'delivered' listener threw \(ignored; reported once per producer\): listener bug/)
+  })
+
   it('close() is idempotent and also resolves after end()', async () => {
     const options = tlsOptions(emu)
     const stream = await logship(options as any)

@@ -115,6 +115,29 @@ for (const worker of [true, false]) {
       assert.doesNotMatch(JSON.stringify(failed[0]) + failed[0].error.message, /emulator-secret/)
     })
 
+    test('a listener that throws: the listeners after it still run, and it is reported once as a process warning', async (t) => {
+      const warnings: Array<{ code?: string, message: string }> = []
+      const onWarning = (w: Error & { code?: string }): void => { warnings.push(w) }
+      process.on('warning', onWarning)
+      t.after(() => { process.removeListener('warning', onWarning) })
+      const options = tlsOptions(emulator)
+      const transport = new LogshipTransport({ ...options, worker } as never)
+      let after = 0
+      transport.on('delivered', () => { throw new Error('listener bug') })
+      transport.on('delivered', (event: { logCount: number }) => { after += event.logCount })
+      const logger = winston.createLogger({ transports: [transport] })
+      logger.info('one')
+      await transport.flush()
+      logger.info('two')
+      await transport.flush()
+      await endLogger(logger)
+      assert.equal(after, 2, 'the second listener saw every delivery')
+      await waitFor(() => warnings.some((w) => w.code === 'LOGSHIP_USER_CODE_THREW'), 2000, 'the warning')
+      const ours = warnings.filter((w) => w.code === 'LOGSHIP_USER_CODE_THREW')
+      assert.equal(ours.length, 1, 'once')
+      assert.match(ours[0]!.message, /a 'delivered' listener threw \(ignored; reported once per producer\): listener bug/)
+    })
+
     test('a full buffer drops and says so with a drop event', async () => {
       const options = tlsOptions(emulator, { totalSizeInBytes: 4096, lingerMs: 60_000 })
       const transport = new LogshipTransport({ ...options, worker } as never)

@@ -7,7 +7,7 @@
  */
 import type { EventEmitter } from 'node:events'
 import { parentPort, workerData } from 'node:worker_threads'
-import { LogshipError, serviceErrorCode } from '@logship/producer'
+import { LogshipError, serviceErrorCode, UserCodeGuard } from '@logship/producer'
 import type {
   BatchEvent, CloseSummary, DestinationInfo, DiagnosticRecord, DropEvent, FailedEvent, MetricsMessage, RetryEvent
 } from '@logship/producer'
@@ -116,7 +116,12 @@ export function postWarning (message: string): void {
 
 export function createEventSink (stream: EventEmitter): EventSink {
   const port = inThreadStreamWorker() ? parentPort : null
-  if (port === null) return (name, payload) => { stream.emit(name, payload) }
+  if (port === null) {
+    // In-process: the app's listeners run here, each guarded (a throw reported once as
+    // LOGSHIP_USER_CODE_THREW, the listeners after it still called), as the producer's own are.
+    const userCode = new UserCodeGuard()
+    return (name, payload) => { userCode.emit(stream, name, payload) }
+  }
   return (name, payload) => {
     try {
       port.postMessage({ code: 'EVENT', name, args: [payload] })

@@ -9,6 +9,8 @@ export type { MapContentsOptions } from './contents.js'
 export { inheritsEnumerableKeys } from './contents.js'
 // What setCredentials() checks, for a worker adapter to throw on the calling thread (internal, not in the README).
 export { checkCredentials } from './services/credentials.js'
+// How the adapters call their users' event listeners: each guarded, a throw reported once (internal, not in the README).
+export { UserCodeGuard } from './user-code.js'
 // Observability: the diagnostic log's helper for worker modes, tracing channel names, and the
 // metrics messages workers post (registerMetrics lives in '@logship/producer/prometheus').
 export { pipeDiagnostics } from './observability/diagnostics.js'

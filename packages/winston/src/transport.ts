@@ -8,7 +8,7 @@
  * delivery problems never become 'error' events.
  */
 import WinstonTransport from 'winston-transport'
-import { pipeDiagnostics } from '@logship/producer'
+import { pipeDiagnostics, UserCodeGuard } from '@logship/producer'
 import type { CloseSummary, Credentials, ProducerStats } from '@logship/producer'
 import { mapInfo } from './mapping.js'
 import type { MappedRecord, MappingOptions } from './mapping.js'
@@ -61,14 +61,11 @@ export class LogshipTransport extends TransportStream {
       })
     })
     this.#mapping = { nested: split.nested }
-    const emit = (name: TransportEventName, arg: unknown): void => {
-      // A listener that throws must not break delivery bookkeeping in the sink.
-      try {
-        this.emit(name, arg)
-      } catch {
-        // The listener's own problem.
-      }
-    }
+    // A listener that throws must not break delivery bookkeeping in the sink, nor keep the
+    // listeners after it from running: each is called guarded, and the first throw (or rejected
+    // promise) is reported once as a LOGSHIP_USER_CODE_THREW process warning, as the producer does.
+    const userCode = new UserCodeGuard()
+    const emit = (name: TransportEventName, arg: unknown): void => { userCode.emit(this, name, arg) }
     this.#sink = split.worker
       ? new WorkerSink(split.producer, split.closeTimeoutMs, emit)
       : new InProcessSink(split.producer, split.closeTimeoutMs, emit)
