@@ -423,3 +423,29 @@ describe('a credentials provider whose answer cannot be read', () => {
     })
   }
 })
+
+for (const [service, signing] of [['tls', {}], ['sls', { signatureVersion: 'v4' }]] as const) it(`${service}: neither inspect() without the producer's own custom inspect nor a serializer that walks its own keys comes upon the credentials`, async () => {
+  const producer = createProducer(opts(service, ok.url, { accessKeyId: AKID, accessKeySecret: SECRET, securityToken: TOKEN, ...signing }))
+  producer.send(record('walk', 10))
+  await producer.flush()
+  collect(`walk ${service}: inspect without customInspect`, inspect(producer, { customInspect: false, depth: Infinity }))
+  // What a crash reporter's serializer does: every own enumerable key, as deep as it goes.
+  const seen = new Set<object>()
+  const strings: string[] = []
+  const walk = (value: unknown, depth: number): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value) || depth > 20) return
+    seen.add(value)
+    for (const key of Object.keys(value)) {
+      let v: unknown
+      try { v = (value as Record<string, unknown>)[key] } catch { continue }
+      if (typeof v === 'string') strings.push(v)
+      else walk(v, depth + 1)
+    }
+    if (value instanceof Map) for (const v of value.values()) walk(v, depth + 1)
+  }
+  walk(producer, 0)
+  assert.ok(strings.length > 10, 'the walk reached the producer\'s parts')
+  collect(`walk ${service}: own keys`, strings.join('\n'))
+  await producer.close()
+  assertClean(`walk ${service}:`)
+})

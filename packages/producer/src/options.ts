@@ -194,13 +194,13 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
   const baseRetryBackoffMs = positiveInteger('baseRetryBackoffMs', options.baseRetryBackoffMs, DEFAULTS.baseRetryBackoffMs)
   const maxRetryBackoffMs = integerAtLeast('maxRetryBackoffMs', options.maxRetryBackoffMs, Math.max(DEFAULTS.maxRetryBackoffMs, baseRetryBackoffMs), baseRetryBackoffMs)
 
-  return {
+  const credentials = resolveCredentials(options, env, names)
+  const resolved: Omit<ResolvedOptions, 'credentials'> = {
     service,
     name: optionalNonEmpty('name', options.name) ?? (service === 'tls' ? `tls:${topicId}` : `sls:${project}/${logstore}`),
     diagnostics: resolveDiagnostics(options.diagnostics),
     endpoint,
     region,
-    credentials: resolveCredentials(options, env, names),
     topicId,
     project,
     logstore,
@@ -231,6 +231,10 @@ export function resolveOptions (options: ProducerOptions, env: NodeJS.ProcessEnv
     ca: resolveCa(options.ca),
     userAgent: resolveUserAgent(options.userAgent)
   }
+  // Not enumerable: the resolved options are held by the producer's parts, and a serializer or an
+  // inspect() that walks them (a crash reporter's, say, or inspect without the producer's own
+  // custom inspect) must not come upon the secret.
+  return Object.defineProperty(resolved, 'credentials', { value: credentials, enumerable: false }) as ResolvedOptions
 }
 
 /** A name that goes into the request's path or query: any string but one with a lone surrogate. */

@@ -26,7 +26,8 @@ export interface CurrentCredentials {
 
 export class CredentialsSource {
   private provider: CredentialsProvider | undefined
-  private current: CurrentCredentials | undefined
+  /** A true private field: no inspect() or serializer that walks the producer comes upon it. */
+  #current: CurrentCredentials | undefined
   private expiresAtMs = Infinity
   private refreshAtMs = Infinity
   /** The provider call being waited for, if any. */
@@ -50,7 +51,7 @@ export class CredentialsSource {
 
   /** Credentials good for a request now; a promise only when the provider must be called. */
   get (): CurrentCredentials | Promise<CurrentCredentials> {
-    const current = this.current
+    const current = this.#current
     if (current !== undefined && this.now() < this.refreshAtMs) return current
     if (this.provider === undefined) {
       if (current === undefined) return Promise.reject(new CredentialsError('no credentials configured'))
@@ -65,7 +66,7 @@ export class CredentialsSource {
    */
   async renewAfterAuthFailure (used: CurrentCredentials): Promise<boolean> {
     if (this.provider === undefined) return false
-    if (this.current !== undefined && !sameCredentials(this.current, used)) return true
+    if (this.#current !== undefined && !sameCredentials(this.#current, used)) return true
     try {
       const fresh = await this.refresh(true)
       return !sameCredentials(fresh, used)
@@ -103,7 +104,7 @@ export class CredentialsSource {
    * secret, the token, and the key id too (services echo it, e.g. "access key id … does not exist").
    */
   secrets (): string[] {
-    return this.current === undefined ? [] : secretsOf(this.current)
+    return this.#current === undefined ? [] : secretsOf(this.#current)
   }
 
   private refresh (force = false): Promise<CurrentCredentials> {
@@ -132,7 +133,7 @@ export class CredentialsSource {
           this.apply(answer.credentials, call, force)
           // A later call still waited for is served by this answer too.
           const later = this.wait
-          if (later !== undefined) this.endWait(later, () => this.current as CurrentCredentials)
+          if (later !== undefined) this.endWait(later, () => this.#current as CurrentCredentials)
         }
         return
       }
@@ -141,7 +142,7 @@ export class CredentialsSource {
         return
       }
       if (call > this.appliedCall) this.apply(answer.credentials, call, force)
-      this.endWait(wait, () => this.current as CurrentCredentials)
+      this.endWait(wait, () => this.#current as CurrentCredentials)
     }).catch(() => {
       // Not expected (callProvider never rejects, listeners are guarded), but a rejection here
       // would be unhandled and end the user's process: the wait fails instead.
@@ -168,7 +169,7 @@ export class CredentialsSource {
   }
 
   private store (valid: ValidCredentials): void {
-    this.current = valid.credentials
+    this.#current = valid.credentials
     this.expiresAtMs = valid.expiresAtMs
     this.refreshAtMs = refreshTime(valid.expiresAtMs, this.now())
   }
@@ -196,7 +197,7 @@ export class CredentialsSource {
   /** A failed refresh keeps using credentials that have not expired yet. */
   private fallback (force: boolean, message: string): CurrentCredentials {
     this.tell({ ok: false, forced: force, error: message })
-    const current = this.current
+    const current = this.#current
     if (!force && current !== undefined && this.now() < this.expiresAtMs) return current
     throw new CredentialsError(message)
   }

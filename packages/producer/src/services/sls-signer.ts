@@ -101,16 +101,17 @@ export function slsV4CanonicalRequest (input: SlsV4Input): { canonicalRequest: s
 }
 
 export class SlsV4SigningKeyCache {
-  private last: { secret: string, date: string, region: string, key: Buffer } | undefined
+  /** A true private field: it holds the secret (see credentials.ts). */
+  #last: { secret: string, date: string, region: string, key: Buffer } | undefined
 
   get (secret: string, date: string, region: string): Buffer {
-    const last = this.last
+    const last = this.#last
     if (last !== undefined && last.secret === secret && last.date === date && last.region === region) return last.key
     const kDate = hmac('aliyun_v4' + secret, date)
     const kRegion = hmac(kDate, region)
     const kService = hmac(kRegion, 'sls')
     const key = hmac(kService, 'aliyun_v4_request')
-    this.last = { secret, date, region, key }
+    this.#last = { secret, date, region, key }
     return key
   }
 }

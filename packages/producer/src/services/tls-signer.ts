@@ -92,16 +92,17 @@ export function volcCanonicalRequest (input: VolcSignInput): { canonicalRequest:
 
 /** Derived signing keys change once a day per region; deriving costs four HMACs, so keep the last one. */
 export class VolcSigningKeyCache {
-  private last: { secret: string, date: string, region: string, service: string, key: Buffer } | undefined
+  /** A true private field: it holds the secret (see credentials.ts). */
+  #last: { secret: string, date: string, region: string, service: string, key: Buffer } | undefined
 
   get (secret: string, shortDate: string, region: string, service: string): Buffer {
-    const last = this.last
+    const last = this.#last
     if (last !== undefined && last.secret === secret && last.date === shortDate && last.region === region && last.service === service) return last.key
     const kDate = hmac(secret, shortDate)
     const kRegion = hmac(kDate, region)
     const kService = hmac(kRegion, service)
     const key = hmac(kService, 'request')
-    this.last = { secret, date: shortDate, region, service, key }
+    this.#last = { secret, date: shortDate, region, service, key }
     return key
   }
 }
