@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Budget } from '../../packages/producer/src/budget.js'
+import { Budget, type BudgetWaiter } from '../../packages/producer/src/budget.js'
 import { BufferFullError, DestroyedError, ProducerClosedError, RecordTooLargeError } from '../../packages/producer/src/errors.js'
 import type { DropEvent } from '../../packages/producer/src/types.js'
 import { createEngine } from '../../packages/producer/src/engine.js'
@@ -10,6 +10,14 @@ import { flushMicrotasks, ManualClock } from './helpers/manual-clock.js'
 import { entrySize, setup } from './helpers/setup.js'
 
 const T = 1_700_000_000_000
+
+/** A wait for `bytes` as a promise, as the engine's waiting records use the budget (maxBlockMs 0 fails at once, negative waits until rejectAll()). */
+function reserve (budget: Budget, bytes: number, maxBlockMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const waiter: BudgetWaiter = { bytes, deadline: budget.deadlineAfter(maxBlockMs), maxBlockMs, grant: resolve, fail: reject, next: undefined, prev: undefined }
+    if (budget.wait(waiter) === 'reserved') resolve()
+  })
+}
 const rec = (i: number) => ({ time: T, contents: { i: String(i).padStart(4, '0') } })
 
 test('budget unit: each record reserves its encoded entry size, released when its batch settles', async () => {
@@ -133,8 +141,8 @@ test('Budget: waiters are woken FIFO, each only when it fits, and timeouts unblo
   assert.equal(budget.tryReserve(90), true)
   assert.equal(budget.tryReserve(20), false)
   const order: string[] = []
-  const big = budget.reserve(60, 500).then(() => order.push('big'), () => order.push('big-timeout'))
-  const small = budget.reserve(10, -1).then(() => order.push('small'))
+  const big = reserve(budget, 60, 500).then(() => order.push('big'), () => order.push('big-timeout'))
+  const small = reserve(budget, 10, -1).then(() => order.push('small'))
   assert.equal(budget.waiters, 2)
   budget.release(40) // used 50: big (60) does not fit, small waits behind it (strict FIFO)
   await flushMicrotasks()
@@ -144,11 +152,11 @@ test('Budget: waiters are woken FIFO, each only when it fits, and timeouts unblo
   assert.deepEqual(order, ['big-timeout', 'small'])
   assert.equal(budget.used, 60)
   budget.release(60)
-  const a = budget.reserve(50, 0)
-  const b = budget.reserve(50, 0)
+  const a = reserve(budget, 50, 0)
+  const b = reserve(budget, 50, 0)
   await Promise.all([a, b])
   assert.equal(budget.used, 100)
-  await assert.rejects(budget.reserve(1, 0), BufferFullError)
+  await assert.rejects(reserve(budget, 1, 0), BufferFullError)
 })
 
 test('Budget: one timer serves every deadline, also one earlier than those queued before it, and stops when nobody waits', async () => {
@@ -157,9 +165,9 @@ test('Budget: one timer serves every deadline, also one earlier than those queue
   assert.equal(budget.tryReserve(100), true)
   const order: string[] = []
   const settle = (name: string, p: Promise<void>): Promise<unknown> => p.then(() => order.push(name), (e: unknown) => order.push(`${name}: ${(e as Error).message}`))
-  const first = settle('first', budget.reserve(10, 500))
-  const second = settle('second', budget.reserve(10, 300)) // queued later, due earlier
-  const third = settle('third', budget.reserve(10, -1)) // no deadline
+  const first = settle('first', reserve(budget, 10, 500))
+  const second = settle('second', reserve(budget, 10, 300)) // queued later, due earlier
+  const third = settle('third', reserve(budget, 10, -1)) // no deadline
   assert.equal(clock.pendingTimers, 1, 'one timer for all waiters')
   await clock.advance(299)
   assert.deepEqual(order, [])
@@ -175,7 +183,7 @@ test('Budget: one timer serves every deadline, also one earlier than those queue
   assert.equal(order[2], 'third')
   assert.equal(budget.waiters, 0)
   // A wait longer than a timer holds (about 24.8 days) is as good as forever: no timer at all.
-  const far = settle('far', budget.reserve(10, 2 ** 33))
+  const far = settle('far', reserve(budget, 10, 2 ** 33))
   assert.equal(clock.pendingTimers, 0)
   await clock.advance(2 ** 33)
   assert.equal(budget.waiters, 1, 'still waiting')

@@ -105,14 +105,6 @@ export class Budget {
     return 'queued'
   }
 
-  /** Waits for `bytes` as a promise (maxBlockMs 0 fails at once, negative waits until rejectAll()). */
-  reserve (bytes: number, maxBlockMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiter: BudgetWaiter = { bytes, deadline: this.deadlineAfter(maxBlockMs), maxBlockMs, grant: resolve, fail: reject, next: undefined, prev: undefined }
-      if (this.wait(waiter) === 'reserved') resolve()
-    })
-  }
-
   release (bytes: number): void {
     this.used -= bytes
     if (this.used < 0) this.used = 0

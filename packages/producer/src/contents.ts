@@ -247,14 +247,11 @@ function isPair (pair: unknown, index: number): pair is readonly unknown[] {
 /** A key that is not a string, by String(), as the encoder's fast path converts it. */
 function pairKey (key: unknown, index: number): string {
   if (key === THROWING_GETTER) throw new InvalidRecordError(`the key of contents pair ${index} could not be read (a getter or Proxy trap that throws?)`)
-  let text: string | undefined
   try {
-    text = String(key)
+    return String(key)
   } catch {
-    text = undefined
+    throw new InvalidRecordError(`the key of contents pair ${index} could not be converted to a string (a toString that throws, an object without a prototype?)`)
   }
-  if (text === undefined) throw new InvalidRecordError(`the key of contents pair ${index} could not be converted to a string (a toString that throws, an object without a prototype?)`)
-  return text
 }
 
 function addPair (out: Array<[string, string]>, key: string, value: unknown, flatten: boolean): void {

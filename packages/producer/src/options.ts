@@ -265,8 +265,6 @@ function parseEndpoint (value: unknown, envName: string): URL {
     throw new InvalidOptionError('endpoint', value, 'a URL such as https://tls-cn-beijing.volces.com')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidOptionError('endpoint', value, 'an http:// or https:// URL')
-  // Unreachable after the '@' check above; kept in case a parser ever finds user info without one.
-  if (url.username !== '' || url.password !== '') throw new InvalidOptionError('endpoint', new ValueDescription('a URL with user info'), 'a URL without user:password@')
   // Requests go to the service's own paths (/PutLogs, /logstores/…) at the endpoint's origin: a
   // path prefix (a proxy's /prefix/) would be ignored and the requests sent elsewhere.
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
