@@ -4,7 +4,7 @@
  * so that a noisy machine slows all of them alike and the ratios hold; one table of medians with
  * each target beside its measurement, and the machine it ran on.
  *
- *   pnpm bench [--quick] [--runs N] [--only id,id] [--json file]
+ *   pnpm bench [--quick] [--runs N] [--only id,id] [--json file] [--help]
  *   pnpm bench --from bench/dist/last-run.json     (prints the table of a recorded run again)
  */
 import { spawn } from 'node:child_process'
@@ -17,15 +17,44 @@ import { machineInfo } from './lib/machine.js'
 import { fmt, median, range } from './lib/stats.js'
 import { table } from './lib/table.js'
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    only: { type: 'string' },
-    json: { type: 'string' },
-    from: { type: 'string' }
+const USAGE = `usage: pnpm bench [--quick] [--runs N] [--only id,id] [--json file]
+       pnpm bench --from file.json     print the table of a recorded run again
+
+  --quick       smaller counts, 2 rounds (about 2 minutes instead of 8-9)
+  --runs N      N interleaved rounds of every scenario, long ones included
+  --only ids    scenario ids or script names, comma-separated (see bench/README.md)
+  --json file   where the raw results go (default bench/dist/last-run.json)
+`
+
+/** Bad arguments end the run before anything starts, with the usage; --help prints it. */
+function usageExit (problem?: string): never {
+  if (problem === undefined) {
+    process.stdout.write(USAGE)
+    process.exit(0)
   }
-})
+  process.stderr.write(`bench: ${problem}\n${USAGE}`)
+  process.exit(2)
+}
+
+function parseBenchArgs () {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        runs: { type: 'string' },
+        only: { type: 'string' },
+        json: { type: 'string' },
+        from: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false }
+      }
+    })
+  } catch (error) {
+    return usageExit((error as Error).message)
+  }
+}
+const { values } = parseBenchArgs()
+if (values.help === true) usageExit()
+if (values.runs !== undefined && !/^[1-9][0-9]*$/.test(values.runs)) usageExit(`--runs takes a whole number of rounds >= 1, not '${values.runs}'`)
 const recorded = values.from === undefined ? undefined : JSON.parse(readFileSync(values.from, 'utf8')) as { machine: string, date: string, quick: boolean, runs: number, command?: string, results: Record<string, Array<Record<string, any>>> }
 const quick = recorded?.quick ?? values.quick === true
 const runs = recorded?.runs ?? Number(values.runs ?? (quick ? 2 : 3))
@@ -67,7 +96,7 @@ const records = (r: Result): number => r.records + (r.warmupRecords ?? 0)
  */
 const WINSTON_ROUNDS = q(9, 2)
 
-const scenarios: Scenario[] = [
+const allScenarios: Scenario[] = [
   { id: 'producer-tls', script: 'producer', args: ['--service', 'tls', '--records', `${n.producer}`], expect: records },
   { id: 'producer-sls', script: 'producer', args: ['--service', 'sls', '--records', `${n.producer}`], expect: records },
   { id: 'straightforward', script: 'straightforward', args: ['--records', `${n.straight}`], expect: records },
@@ -89,7 +118,13 @@ const scenarios: Scenario[] = [
     heavy: true,
     expect: (r: Result) => r.delivered
   }
-].filter((s) => only === undefined || only.has(s.id) || only.has(s.script))
+]
+if (only !== undefined) {
+  const known = new Set(allScenarios.flatMap((s) => [s.id, s.script]))
+  const unknown = [...only].filter((id) => !known.has(id))
+  if (unknown.length > 0) usageExit(`no scenario ${unknown.map((id) => `'${id}'`).join(', ')}; the ids are ${allScenarios.map((s) => s.id).join(', ')}`)
+}
+const scenarios = allScenarios.filter((s) => only === undefined || only.has(s.id) || only.has(s.script))
 
 /**
  * Delivery is at least once: a request that timed out while the emulator lagged may have been
