@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { CIRCULAR, contentToString, INVALID_DATE, mapContents, UNSERIALIZABLE } from '../../packages/producer/src/contents.js'
+import { CIRCULAR, contentToString, INVALID_DATE, mapContents, MAX_FLATTEN_DEPTH, UNSERIALIZABLE } from '../../packages/producer/src/contents.js'
 import { InvalidRecordError } from '../../packages/producer/src/errors.js'
 
 test('scalars', () => {
@@ -109,4 +109,36 @@ test('mapContents flatten: dotted keys, arrays by index, empty containers, circu
     ['req.empty', '{}'], ['req.none', '[]'], ['req.loop', CIRCULAR], ['at', '1970-01-01T00:00:00.000Z'], ['n', '1']
   ])
   assert.deepEqual(mapContents({ req: { method: 'GET' } }), [['req', '{"method":"GET"}']])
+})
+
+test('mapContents flatten: deeper than MAX_FLATTEN_DEPTH levels, the rest is compact JSON under the deepest dotted key; a chain thousands deep maps without overflowing the stack', () => {
+  const chain = (depth: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { leaf: 1 }
+    for (let i = 0; i < depth; i++) value = { a: value }
+    return value
+  }
+  // Within the bound: dotted all the way down.
+  const shallow = mapContents({ id: '7', c: chain(MAX_FLATTEN_DEPTH - 1) }, { nested: 'flatten' })
+  assert.deepEqual(shallow, [['id', '7'], [['c', ...Array(MAX_FLATTEN_DEPTH - 1).fill('a'), 'leaf'].join('.'), '1']])
+  // One level more: the innermost object is JSON under its dotted key.
+  const deeper = mapContents({ id: '7', c: chain(MAX_FLATTEN_DEPTH) }, { nested: 'flatten' })
+  assert.deepEqual(deeper, [['id', '7'], [['c', ...Array(MAX_FLATTEN_DEPTH).fill('a')].join('.'), '{"leaf":1}']])
+  const hundreds = mapContents({ c: chain(300) }, { nested: 'flatten' })
+  assert.deepEqual(hundreds, [[['c', ...Array(MAX_FLATTEN_DEPTH).fill('a')].join('.'), contentToString(chain(300 - MAX_FLATTEN_DEPTH))]])
+  // 20,000 levels overflowed the stack before (a RangeError that cost the whole record): now the
+  // other fields stay, and the deep value is what the JSON rule makes of it (cut where its own
+  // recursion gives up, as `nested: 'json'` does).
+  const deep = mapContents({ id: '7', c: chain(20_000), after: 'x' }, { nested: 'flatten' })
+  assert.deepEqual(deep.map(([k]) => k), ['id', ['c', ...Array(MAX_FLATTEN_DEPTH).fill('a')].join('.'), 'after'])
+  assert.ok(deep[1][1].startsWith('{"a":{"a":') && deep[1][1].endsWith('}}'), 'the deep value as JSON')
+  // A cycle that closes below the bound is still [Circular].
+  const loop: Record<string, unknown> = { b: {} }
+  ;(loop.b as Record<string, unknown>).back = loop
+  const cyclic = chain(MAX_FLATTEN_DEPTH + 5)
+  let node = cyclic
+  for (let i = 0; i < MAX_FLATTEN_DEPTH + 5; i++) node = node.a as Record<string, unknown>
+  node.loop = loop
+  const [[key, text]] = mapContents({ c: cyclic }, { nested: 'flatten' }).slice(-1)
+  assert.equal(key, ['c', ...Array(MAX_FLATTEN_DEPTH).fill('a')].join('.'))
+  assert.match(text, /"loop":\{"b":\{"back":"\[Circular\]"\}\}/)
 })

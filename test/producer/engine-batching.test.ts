@@ -157,6 +157,34 @@ test('a linger longer than a Node timer can hold is re-armed, not fired early', 
   assert.equal(wire.sent.length, 1)
 })
 
+test('flush() seals the batches open when it starts: a subscriber that logs every seal does not keep it sealing for ever', async (t) => {
+  const { clock, wire, producer } = setup({ lingerMs: 1000 })
+  let seals = 0
+  // Logs each seal through the same producer, as an app that logs its logging might. Before, flush()
+  // walked the live map of open batches and sealed each batch this opened, whose seal opened
+  // another: one synchronous flush() ran until the buffer was full.
+  const onSealed = (): void => {
+    if (++seals > 1000) throw new Error('still sealing')
+    producer.send({ time: T, contents: { msg: `sealed ${seals}` } })
+  }
+  subscribe('logship:batch:sealed', onSealed)
+  t.after(() => unsubscribe('logship:batch:sealed', onSealed))
+  producer.send({ time: T, contents: { msg: 'first' } })
+  const flushed = producer.flush()
+  assert.equal(seals, 1, 'one flush() seals one batch')
+  assert.equal(producer.stats().accepted, 2)
+  // The record its subscriber sent is in a batch of its own, sealed when its linger ends.
+  await clock.advance(999)
+  assert.equal(seals, 1)
+  await clock.advance(1)
+  assert.equal(seals, 2, 'the batch opened during flush() is sealed by its linger timer')
+  unsubscribe('logship:batch:sealed', onSealed)
+  await flushed
+  await producer.flush()
+  await clock.advance(0)
+  assert.deepEqual(wire.allLogs().map((l) => (l.contents as { msg: string }).msg), ['first', 'sealed 1', 'sealed 2'])
+})
+
 test('a channel subscriber that sends for the same destination while a batch is sealed: every batch is sent once, no record is lost', async (t) => {
   const { clock, wire, producer } = setup({ maxBatchSize: 200, maxBatchCount: 2 })
   const done: number[] = []

@@ -232,8 +232,14 @@ export class Accumulator {
 
   /** Seals every open batch now (flush, close, exit). */
   sealAll (): void {
-    for (const batch of this.open.values()) this.sealBatch(batch)
+    // Only the batches open now. Sealing runs user code (channel subscribers, diagnostic listeners)
+    // that may send() again: walking the live map would seal the batch that opens, whose seal sends
+    // again, and so on, for ever inside one flush(). A batch opened meanwhile waits for its linger.
+    const batches = [...this.open.values()]
+    for (const batch of batches) this.sealBatch(batch)
     this.disarm()
+    const oldest = this.open.values().next()
+    if (oldest.done !== true) this.arm(oldest.value.deadline)
   }
 
   /** Drops every open batch without sealing it; returns them (destroy). */

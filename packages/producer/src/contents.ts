@@ -283,9 +283,21 @@ function isFlattenable (value: unknown): value is object {
   }
 }
 
+/**
+ * Levels of nesting written as dotted keys; what is deeper goes as compact JSON under the deepest
+ * dotted key. A bound on the recursion: a chain of objects thousands deep overflowed the stack
+ * here (a RangeError that cost the whole record), while the JSON path already mapped it.
+ */
+export const MAX_FLATTEN_DEPTH = 32
+
 function flattenInto (out: Array<[string, string]>, prefix: string, value: object, ancestors: object[]): void {
   if (ancestors.includes(value)) {
     out.push([prefix, CIRCULAR])
+    return
+  }
+  if (ancestors.length >= MAX_FLATTEN_DEPTH) {
+    const text = contentToString(value)
+    if (text !== undefined) out.push([prefix, text])
     return
   }
   let keys: string[]
