@@ -198,6 +198,58 @@ test('sls: a record dated outside the window SLS accepts is refused by its send 
   assert.deepEqual(ids.sort(), ['five-minutes-ahead', 'now', 'six-days-old'])
 })
 
+for (const service of ['tls', 'sls'] as const) {
+  test(`${service}: a getter or toJSON that sends through the same producer while its record is written: both records arrive whole, with their own times`, async () => {
+    const since = Date.now() - 1
+    const producer = createProducer(baseOptions(service))
+    const t0 = Date.now() - 60_000
+    producer.send({ time: t0, contents: { id: 'before' } })
+    // The nested records are written while the outer one is half written. Before, they went into
+    // the same scratch memory: the batch was malformed and the service refused all of it (HTTP 400).
+    producer.send({
+      time: t0 + 1000,
+      contents: {
+        id: 'outer',
+        get user () {
+          producer.send({ time: t0 + 2000, contents: { id: 'from-getter', note: 'a deprecation warning' } })
+          return 'alice'
+        },
+        payload: { toJSON () { producer.send({ time: t0 + 3000, contents: { id: 'from-toJSON' } }); return { ok: true } } }
+      }
+    })
+    // An outer record too large for one log takes the slow path (its value cut) after the nested
+    // send has refilled the engine's time object: it keeps its own time. (The slow path reads the
+    // getters again, hence the flag.)
+    let sent = false
+    producer.send({
+      time: t0 + 4000,
+      contents: {
+        id: 'outer-large',
+        get first () {
+          if (!sent) producer.send({ time: t0 + 5000, contents: { id: 'nested-in-large' } })
+          sent = true
+          return 'x'
+        },
+        big: 'y'.repeat(1_100_000)
+      }
+    })
+    const summary = await producer.close()
+    assert.deepEqual([summary.delivered, summary.failed, summary.dropped], [6, 0, 0])
+    const logs = emulator.logs((service === 'tls' ? { service, topicId: TOPIC, since } : { service, project: PROJECT, logstore: LOGSTORE, since }) as never)
+    const seconds = (ms: number): number => service === 'tls' ? ms : Math.floor(ms / 1000)
+    const byId = new Map(logs.map((l) => [l.contents.find(([k]) => k === 'id')?.[1], l]))
+    assert.deepEqual([...byId.keys()].sort(), ['before', 'from-getter', 'from-toJSON', 'nested-in-large', 'outer', 'outer-large'])
+    assert.deepEqual(byId.get('outer')?.contents, [['id', 'outer'], ['user', 'alice'], ['payload', '{"ok":true}']])
+    assert.deepEqual(byId.get('from-getter')?.contents, [['id', 'from-getter'], ['note', 'a deprecation warning']])
+    const times = Object.fromEntries([...byId].map(([id, l]) => [id, l.time]))
+    assert.deepEqual(times, {
+      before: seconds(t0), outer: seconds(t0 + 1000), 'from-getter': seconds(t0 + 2000), 'from-toJSON': seconds(t0 + 3000),
+      'outer-large': seconds(t0 + 4000), 'nested-in-large': seconds(t0 + 5000)
+    })
+    assert.equal(producer.stats().truncated, 1, 'the large value was cut, and counted once')
+  })
+}
+
 test('sls v4 signing is accepted', async () => {
   await shipAndCheck({ ...baseOptions('sls'), signatureVersion: 'v4' }, 200)
 })

@@ -153,15 +153,18 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     if (this.state !== OPEN) throw new ProducerClosedError()
     const contents = contentsOf(record)
     const callback = callbackOf(options)
-    const time = toTimeParts(readRecordField(record, 'time'), this.clock, this.timeParts)
     const dest = this.wire.destination(options)
+    // Filled last and read first by encodeLog: user code run before (getters on the record or the
+    // options) may send() too, and the engine has one TimeParts object (see the encoder).
+    const time = toTimeParts(readRecordField(record, 'time'), this.clock, this.timeParts)
+    const timeMs = time.ms
     const entry = this.wire.encodeLog(time, contents)
     const bytes = entry.length
     if (!this.budget.tryReserve(bytes)) {
       this.drop(bytes > this.budget.limit ? 'record_too_large' : 'buffer_full', 1, bytes)
       return
     }
-    if (!this.accept(dest, entry, time.ms, callback, 0)) {
+    if (!this.accept(dest, entry, timeMs, callback, 0)) {
       // It needed a new batch, and the budget had no room for that batch's own memory.
       this.budget.release(bytes)
       this.drop('buffer_full', 1, bytes)
@@ -175,9 +178,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
       if (this.state !== OPEN) throw new ProducerClosedError()
       const contents = contentsOf(record)
       const callback = callbackOf(options)
+      const dest = this.wire.destination(options)
       const time = toTimeParts(readRecordField(record, 'time'), this.clock, this.timeParts)
       const timeMs = time.ms
-      const dest = this.wire.destination(options)
       const entry = this.wire.encodeLog(time, contents)
       const bytes = entry.length
       if (bytes > this.budget.limit) {

@@ -139,6 +139,10 @@ export class LogEncoder {
   truncated = 0
   private buf: Buffer
   private readonly tls: boolean
+  /** A log is being written: user code it runs (a getter, toJSON) may send() through the same producer. */
+  private busy = false
+  /** Writes the logs such user code sends, so that they do not overwrite the one in progress. */
+  private nested: LogEncoder | undefined
 
   constructor (flavor: Flavor, maxLogBytes: number, initialBytes = 4096) {
     this.flavor = flavor
@@ -152,6 +156,22 @@ export class LogEncoder {
    * within maxLogBytes by truncating the largest values (see truncate()).
    */
   encode (time: TimeParts, contents: ContentsInput): Uint8Array {
+    // Writing a log runs user code (getters, toJSON). When that code sends a log through the same
+    // producer, the nested log goes to a second encoder: written here, from HEAD, it overwrote the
+    // bytes of the log in progress, and the service refused the whole batch as malformed.
+    if (this.busy) return this.encodeNested(time, contents)
+    this.busy = true
+    try {
+      return this.encodeOwn(time, contents)
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private encodeOwn (time: TimeParts, contents: ContentsInput): Uint8Array {
+    // Read before any user code runs: the engine passes one TimeParts object, which a nested send() refills.
+    const ms = time.ms
+    const subMsNs = time.subMsNs
     let end: number
     try {
       end = this.encodeFast(time, contents)
@@ -160,7 +180,17 @@ export class LogEncoder {
       end = -1
     }
     if (end >= 0) return this.finish(end)
-    return this.encodeTruncated(time, contents)
+    return this.encodeTruncated({ ms, subMsNs }, contents)
+  }
+
+  private encodeNested (time: TimeParts, contents: ContentsInput): Uint8Array {
+    const nested = this.nested ??= new LogEncoder(this.flavor, this.maxLogBytes)
+    const before = nested.truncated
+    try {
+      return nested.encode(time, contents)
+    } finally {
+      this.truncated += nested.truncated - before
+    }
   }
 
   /** Returns the end position, or -1 when the entry may exceed maxLogBytes. */
