@@ -219,3 +219,26 @@ test('a wire that throws or rejects despite its contract yields a final failure,
   assert.equal(results[0].errorMessage, 'boom')
   assert.equal(producer.stats().failed, 1)
 })
+
+test('linger, retry backoff and close timeouts run on the monotonic clock: stepping the wall clock back 10 minutes stalls none of them', async () => {
+  const { clock, wire, producer } = setup({ lingerMs: 100, baseRetryBackoffMs: 1000, maxRetryBackoffMs: 1000 }, {}, () => 0.999999)
+  wire.script = [retriable(503)]
+  producer.send(rec)
+  await clock.advance(100)
+  assert.equal(wire.sent.length, 1, 'sealed at lingerMs and sent; the 503 schedules a retry ~1 s later')
+  producer.send({ time: T, contents: { msg: 'second' } })
+  // NTP fixes a clock that ran 10 minutes fast. Before, the open batch's linger and the scheduled
+  // retry were wall-clock times: both then waited the 10 minutes out.
+  clock.stepWall(-600_000)
+  await clock.advance(1000)
+  assert.deepEqual(wire.sent.map((s) => s.logs.map((l) => (l.contents as { msg: string }).msg)), [['hello'], ['second'], ['hello']],
+    'the second batch sealed at its linger, the first retried after its backoff')
+  // A close deadline too.
+  wire.fallback = 'hang'
+  producer.send({ time: T, contents: { msg: 'third' } })
+  const closed = producer.close({ timeoutMs: 500 })
+  clock.stepWall(-600_000)
+  await clock.advance(500)
+  const summary = await closed
+  assert.deepEqual({ delivered: summary.delivered, pending: summary.pending, timedOut: summary.timedOut }, { delivered: 2, pending: 1, timedOut: true })
+})

@@ -15,7 +15,7 @@ import type { Budget } from './budget.js'
 import type { Attempt, Result } from './types.js'
 import type { AttemptLog } from './result.js'
 import { MAX_TIMER_MS } from './time.js'
-import type { Clock, Destination, SealedBatch, TimerHandle, Wire } from './transport.js'
+import { monotonicNow, type Clock, type Destination, type SealedBatch, type TimerHandle, type Wire } from './transport.js'
 
 export type RecordCallback = (result: Result) => void
 
@@ -64,7 +64,7 @@ export class ProducerBatch implements SealedBatch, AttemptLog {
   readonly destination: Destination
   /** Sequence number in creation order; flush() waits for every batch up to a number. */
   readonly id: number
-  /** When lingerMs runs out (clock ms). */
+  /** When lingerMs runs out, on the monotonic clock (see monotonicNow in transport.ts). */
   readonly deadline: number
   buf: Buffer
   length = 0
@@ -212,7 +212,7 @@ export class Accumulator {
       const capacity = charged > 0
         ? charged - BATCH_OVERHEAD_BYTES
         : Math.max(MIN_CAPACITY, Math.min(maxBatchSize, entry.length * 16), entry.length)
-      batch = new ProducerBatch(dest, this.nextId++, this.clock.now() + this.options.lingerMs, capacity, body - entry.length, this.pool, charged)
+      batch = new ProducerBatch(dest, this.nextId++, monotonicNow(this.clock) + this.options.lingerMs, capacity, body - entry.length, this.pool, charged)
       // Deleted first, so that the new batch goes to the end of the map's order (see linger above).
       if (full !== undefined) this.open.delete(key)
       this.open.set(key, batch)
@@ -264,7 +264,7 @@ export class Accumulator {
   }
 
   private arm (due: number): void {
-    this.timer = this.clock.setTimeout(this.onTimer, Math.min(MAX_TIMER_MS, Math.max(1, due - this.clock.now())))
+    this.timer = this.clock.setTimeout(this.onTimer, Math.min(MAX_TIMER_MS, Math.max(1, due - monotonicNow(this.clock))))
   }
 
   private disarm (): void {
@@ -276,7 +276,7 @@ export class Accumulator {
 
   private readonly onTimer = (): void => {
     this.timer = undefined
-    const now = this.clock.now()
+    const now = monotonicNow(this.clock)
     for (const batch of this.open.values()) {
       // Insertion order is deadline order; real timers may fire a hair early, hence the 1 ms slack.
       if (batch.deadline > now + 1) {

@@ -17,7 +17,7 @@
  */
 import { BufferFullError } from './errors.js'
 import { MAX_TIMER_MS } from './time.js'
-import type { Clock, TimerHandle } from './transport.js'
+import { monotonicNow, type Clock, type TimerHandle } from './transport.js'
 
 export interface BudgetWaiter {
   /** Bytes to reserve for it. */
@@ -128,7 +128,7 @@ export class Budget {
   }
 
   private now (): number {
-    return this.clock.monotonicNow?.() ?? this.clock.now()
+    return monotonicNow(this.clock)
   }
 
   private unlink (w: BudgetWaiter): void {

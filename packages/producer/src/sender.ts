@@ -21,7 +21,7 @@ import { LogshipError, NetworkError } from './errors.js'
 import type { ProducerBatch } from './accumulator.js'
 import { attemptFromOutcome, recordAttempt } from './result.js'
 import { MAX_TIMER_MS } from './time.js'
-import type { AttemptOutcome, Clock, TimerHandle, Wire } from './transport.js'
+import { monotonicNow, type AttemptOutcome, type Clock, type TimerHandle, type Wire } from './transport.js'
 import type { Attempt } from './types.js'
 
 export interface SenderOptions {
@@ -149,7 +149,7 @@ export class Sender {
     this.requests++
     if (batch.attemptCount === 0) this.batchesSent++
     const context = this.hooks.requestStart?.(batch)
-    const start = this.clock.now()
+    const start = monotonicNow(this.clock)
     let pending: Promise<AttemptOutcome>
     try {
       pending = this.wire.send(batch)
@@ -167,12 +167,12 @@ export class Sender {
     // Abandoned (close deadline, destroy) while this request was in flight: its result no longer
     // matters to the batch, but the request still ended (stats().requests counted it), so observers
     // hear of it, usually as the abort the wire's destroy made of it.
+    // The attempt's timestamp is wall time; its duration and the retry's due time are monotonic.
+    const end = monotonicNow(this.clock)
     if (batch.settled) {
-      const end = this.clock.now()
-      this.hooks.requestEnd?.(batch, context, attemptFromOutcome(outcome, end, end - start), false, true)
+      this.hooks.requestEnd?.(batch, context, attemptFromOutcome(outcome, this.clock.now(), end - start), false, true)
     } else {
-      const end = this.clock.now()
-      const attempt = attemptFromOutcome(outcome, end, end - start)
+      const attempt = attemptFromOutcome(outcome, this.clock.now(), end - start)
       recordAttempt(batch, attempt, this.options.maxReservedAttempts)
       const willRetry = !outcome.ok && outcome.retriable &&
         !this.options.noRetryStatusCodes.has(outcome.status) && batch.attemptCount <= this.options.retries
@@ -195,7 +195,7 @@ export class Sender {
     if (due < this.retryTimerDue) {
       this.disarm()
       this.retryTimerDue = due
-      this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(0, due - this.clock.now())))
+      this.retryTimer = this.clock.setTimeout(this.onRetryTimer, Math.min(MAX_TIMER_MS, Math.max(0, due - monotonicNow(this.clock))))
       if (this.holdsProcess) this.retryTimer.ref?.()
     }
   }
@@ -211,8 +211,8 @@ export class Sender {
   private readonly onRetryTimer = (): void => {
     this.retryTimer = undefined
     this.retryTimerDue = Infinity
-    const now = this.clock.now()
-    // 1 ms of slack: real timers may fire a hair before Date.now() reaches the due time.
+    const now = monotonicNow(this.clock)
+    // 1 ms of slack: real timers may fire a hair before the clock reaches the due time.
     while (this.heap.length > 0 && this.heap[0].retryDue <= now + 1) {
       const batch = heapPop(this.heap)
       if (!batch.settled) this.queue.push(batch)

@@ -4,7 +4,7 @@
  * sealed batch as it settles; a waiter counts down instead of rescanning the live set.
  */
 import { MAX_TIMER_MS } from './time.js'
-import type { Clock, TimerHandle } from './transport.js'
+import { monotonicNow, type Clock, type TimerHandle } from './transport.js'
 
 interface Waiter {
   /** Counts batches with id <= upTo. */
@@ -71,7 +71,7 @@ export class CloseDeadline {
   /** Moves the deadline to timeoutMs from now if that is sooner; undefined (wait until done) changes nothing. */
   bringForward (timeoutMs: number | undefined): void {
     if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS || this.#over) return
-    const at = this.#clock.now() + timeoutMs
+    const at = monotonicNow(this.#clock) + timeoutMs
     if (at >= this.#at) return
     this.#at = at
     this.#timeoutMs = timeoutMs

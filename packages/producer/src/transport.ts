@@ -122,6 +122,14 @@ export interface Clock {
   clearTimeout (handle: TimerHandle): void
 }
 
+/**
+ * Now on the clock for deadlines and durations (linger, retry backoff, waits, close timeouts): a step of
+ * the wall clock (NTP fixing a clock that ran fast) must neither stall them nor cut them short.
+ */
+export function monotonicNow (clock: Clock): number {
+  return clock.monotonicNow?.() ?? clock.now()
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonicNow: () => performance.now(),

@@ -21,8 +21,22 @@ export class ManualClock implements Clock {
     this.t = start
   }
 
+  /** What the wall clock is off from the monotonic one (see stepWall). */
+  private wallOffset = 0
+
+  /** Wall time: the monotonic time plus every stepWall() so far. */
   now (): number {
+    return this.t + this.wallOffset
+  }
+
+  /** The time timers run on, which a wall-clock step does not move. */
+  monotonicNow (): number {
     return this.t
+  }
+
+  /** Steps the wall clock (NTP correcting it) without time passing: now() moves, timers do not. */
+  stepWall (ms: number): void {
+    this.wallOffset += ms
   }
 
   setTimeout (fn: () => void, ms: number): TimerHandle {

@@ -6,7 +6,7 @@
  */
 import type { ProducerBatch } from '../accumulator.js'
 import { serviceErrorCode, type LogshipError } from '../errors.js'
-import type { Clock, CredentialsListener } from '../transport.js'
+import { monotonicNow, type Clock, type CredentialsListener } from '../transport.js'
 import type { Attempt, DropReason, ServiceName } from '../types.js'
 import {
   batchSealedChannel, dropChannel, requestEndChannel, requestStartChannel, type BatchSealedMessage, type DropMessage,
@@ -129,7 +129,7 @@ export class EngineHooks {
     const result = successful ? 'delivered' : abandoned ? 'abandoned' : 'failed'
     if (observers.length > 0) {
       // The batch's deadline is its first record's time + lingerMs: its age is measured from that record.
-      const ageMs = Math.max(0, this.clock.now() - (batch.deadline - this.lingerMs))
+      const ageMs = Math.max(0, monotonicNow(this.clock) - (batch.deadline - this.lingerMs))
       for (let i = 0; i < observers.length; i++) observers[i].settled(batch.destination, result, batch.logCount, batch.bodyBytes, ageMs)
     }
     if (successful) {
