@@ -46,11 +46,15 @@ describe('parseTime', () => {
     assert.equal(parseTime('1715000000'), 1715000000000)
     assert.equal(parseTime('1715000000123456789'), 1715000000123456789n)
   })
-  it('accepts other date strings Date.parse reads', () => {
+  it('accepts dates with a month name (RFC 2822, Date#toString)', () => {
     assert.equal(parseTime('Mon, 06 May 2024 07:08:09 GMT'), Date.UTC(2024, 4, 6, 7, 8, 9))
+    assert.equal(parseTime(new Date(Date.UTC(2024, 4, 6, 7, 8, 9)).toString()), Date.UTC(2024, 4, 6, 7, 8, 9))
   })
-  it('returns undefined for what is not a time', () => {
-    for (const v of [undefined, null, -1, NaN, Infinity, 'yesterday', '', {}, true]) assert.equal(parseTime(v), undefined, String(v))
+  it('returns undefined for what is not a time, and for dates that do not say which number is the day', () => {
+    // Date.parse read 'build 7' as 2001-07-01 and '05/11/2026 17:00:00' as May 11.
+    for (const v of [undefined, null, -1, NaN, Infinity, 'yesterday', 'build 7', '05/11/2026 17:00:00', '05-11-2026', '', {}, true]) {
+      assert.equal(parseTime(v), undefined, String(v))
+    }
   })
 })
 

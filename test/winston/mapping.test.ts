@@ -199,6 +199,26 @@ describe('mapInfo on real winston info objects', () => {
     assert.equal(custom.contents.timestamp, 'yesterday-ish', 'an unparsable timestamp stays a field')
   })
 
+  test("a format.timestamp() format that does not say which number is the day stays a field, on every day of the month", () => {
+    // 'DD-MM-YYYY HH:mm:ss' on 5 November: Date.parse read it as 11 May (SLS then refused the record
+    // as outside its window); on the 23rd it did not parse at all. Now both are fields, and the
+    // record time is the time of log().
+    for (const stamp of ['05-11-2026 17:00:00', '23-11-2026 17:00:00']) {
+      const { logger, mapped } = capture({ format: format.timestamp({ format: () => stamp }) })
+      logger.info('stamped')
+      const { time, contents } = mapped(4242)[0]
+      assert.equal(time, 4242, stamp)
+      assert.equal(contents.timestamp, stamp)
+    }
+    // 'YYYY-MM-DD HH:mm:ss' is unambiguous: the record time, in the machine's local time.
+    const { logger, mapped } = capture({ format: format.timestamp({ format: 'YYYY-MM-DD HH:mm:ss' }) })
+    const before = Date.now()
+    logger.info('local')
+    const { time, contents } = mapped(1)[0]
+    assert.ok(typeof time === 'number' && time <= before && time > before - 2000, String(time))
+    assert.equal('timestamp' in contents, false)
+  })
+
   test('no timestamp: the time of log()', () => {
     const { logger, mapped } = capture()
     logger.info('plain')

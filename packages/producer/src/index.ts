@@ -7,6 +7,9 @@ export { contentToString, mapContents } from './contents.js'
 export type { MapContentsOptions } from './contents.js'
 // Which keys the adapters send: own enumerable ones only, as the encoder (internal, not in the README).
 export { inheritsEnumerableKeys } from './contents.js'
+// Which text a logger's time field may be in, and what time it names (internal, not in the README).
+export { parseDateText } from './date-text.js'
+export type { DateTextTime } from './date-text.js'
 // What setCredentials() checks, for a worker adapter to throw on the calling thread (internal, not in the README).
 export { checkCredentials } from './services/credentials.js'
 // How the adapters call their users' event listeners: each guarded, a throw reported once (internal, not in the README).

@@ -22,7 +22,7 @@
  *   winston's own transports.
  * - winston's symbols (`level`, `message`, `splat`) are never fields.
  */
-import { contentToString, inheritsEnumerableKeys, mapContents } from '@logship/producer'
+import { contentToString, inheritsEnumerableKeys, mapContents, parseDateText } from '@logship/producer'
 
 export const LEVEL = Symbol.for('level')
 
@@ -42,7 +42,6 @@ export interface MappedRecord {
 
 /** What a value that cannot be read stands as (the producer's value rules use the same text). */
 const UNSERIALIZABLE = '[Unserializable]'
-const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d{1,6})/
 /** Numbers below this are epoch seconds (1e11 ms would be 1973). */
 const SECONDS_BELOW = 1e11
 
@@ -141,13 +140,8 @@ export function set (contents: Contents, key: string, text: string): void {
 
 /** The record time from a format's timestamp, or undefined when it is not a usable time. */
 export function parseTimestamp (value: unknown): number | bigint | undefined {
-  if (typeof value === 'string') {
-    const ms = Date.parse(value)
-    if (!(ms >= 0)) return undefined
-    const digits = SUB_MS_DIGITS.exec(value)
-    if (digits === null) return ms
-    return BigInt(ms) * 1_000_000n + BigInt(digits[1].padEnd(6, '0'))
-  }
+  // Only unambiguous date forms (see parseDateText): Date.parse alone read 'DD-MM-YYYY' month first.
+  if (typeof value === 'string') return parseDateText(value)
   if (typeof value === 'number') {
     if (!(value > 0) || value === Infinity) return undefined
     return value < SECONDS_BELOW ? value * 1000 : value
