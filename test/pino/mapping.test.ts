@@ -122,6 +122,13 @@ describe('createMapper', () => {
   it('keeps integers beyond 2^53 exactly', () => {
     assert.deepEqual(map('{"id":12345678901234567890}').contents, [['id', '12345678901234567890']])
   })
+  it('reads a time in ns or µs beyond 2^53 to the last digit', () => {
+    // Read through Number() before: 1795456000123456789 became ...123456768 (20 ns off).
+    assert.equal(map('{"level":30,"time":1795456000123456789,"msg":"ns"}').time, 1795456000123456789n)
+    assert.equal(map('{"level":30,"time":1795456000123456,"msg":"us"}').time, 1795456000123456000n)
+    // Up to 15 digits (ms) it is read as before, without a string.
+    assert.equal(map('{"level":30,"time":1795456000123,"msg":"ms"}').time, 1795456000123)
+  })
 })
 
 describe('fast path equals the JSON.parse path', () => {

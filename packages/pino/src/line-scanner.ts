@@ -8,7 +8,12 @@
  *
  * It reads only what pino writes: no whitespace between tokens, keys without escapes. Anything
  * else returns undefined and the caller takes the general JSON.parse path, so the scanner never
- * has to be a complete JSON parser; what it accepts, JSON.parse would accept the same way.
+ * has to be a complete JSON parser; what it accepts, JSON.parse would accept the same way, with
+ * two exceptions that only input not written by pino (the CLI's stdin) can meet, and that lose
+ * nothing: the inside of a nested object or array is matched by its brackets and strings, not
+ * checked (`{"a":{x}}` ships `a` as `{x}`), and a raw control character inside a string is kept
+ * (JSON.parse refuses both, and the line would be shipped whole as `msg`). Checking them would
+ * cost every line a second pass over its text.
  */
 import { inheritsEnumerableKeys } from '@logship/producer'
 import { parseTime, type ParsedTime } from './time.js'
@@ -161,8 +166,15 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
             if (d < ZERO || d > NINE) break
             num = num * 10 + (d - ZERO)
           }
-          if (j < end || j - i > MAX_EXACT_DIGITS) num = Number(line.slice(i, end))
-          value = num
+          if (j < end) {
+            value = Number(line.slice(i, end))
+          } else if (j - i > MAX_EXACT_DIGITS) {
+            // A time in ns or µs has more digits than a double holds: parseTime reads the text
+            // exactly (as a bigint). A level that long is no label anyway.
+            value = (role & TIME) !== 0 ? line.slice(i, end) : Number(line.slice(i, end))
+          } else {
+            value = num
+          }
         } else {
           value = line.slice(i, end)
         }
