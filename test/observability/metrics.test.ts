@@ -9,7 +9,7 @@ import { Registry } from 'prom-client'
 import { createProducer } from '@logship/producer'
 import { registerMetrics } from '@logship/producer/prometheus'
 import { startEmulator, type Emulator } from '../emulator/index.js'
-import { labelValues, refusals, scrape, tlsOptions, value, waitFor } from './helpers.js'
+import { ACCESS_KEY_ID, labelValues, refusals, scrape, SECRET, tlsOptions, value, waitFor } from './helpers.js'
 
 const METRICS = [
   'logship_records_total', 'logship_batches_total', 'logship_errors_total', 'logship_retries_total',
@@ -175,6 +175,36 @@ describe('prometheus metrics', () => {
       assert.equal(requestLines[0].attempt, 1)
       assert.equal(requestLines[0].errorCode, 'UND_ERR_DESTROYED')
     }
+  })
+
+  it('a request refused for authentication and sent again with renewed credentials counts as a request and an error', async () => {
+    // Before, the credentials function's renewal sent the request again inside one attempt: the
+    // refused request was in no counter, no channel message and no result.
+    const registry = new Registry()
+    let calls = 0
+    const credentials = async (): Promise<{ accessKeyId: string, accessKeySecret: string }> => {
+      calls++
+      return { accessKeyId: ACCESS_KEY_ID, accessKeySecret: calls === 1 ? 'a-rotated-away-secret' : SECRET }
+    }
+    const opts = tlsOptions(emu, { name: 'renewing', retries: 0, accessKeyId: credentials, accessKeySecret: undefined, diagnostics: { level: 'off' } })
+    const p = createProducer(opts as any)
+    registerMetrics(p, { registry })
+    const attempts: number[][] = []
+    for (let i = 0; i < 3; i++) p.send({ contents: { i: String(i) } }, { callback: (r) => { attempts.push(r.attempts.map((a) => a.status)) } })
+    const summary = await p.close()
+    assert.deepEqual(summary, { delivered: 3, failed: 0, dropped: 0, pending: 0, timedOut: false }, 'delivered with retries 0: the renewal is outside retries')
+    assert.equal(calls, 2)
+    const refused = refusals(emu, opts.topicId)
+    assert.deepEqual(refused.byCode, { SignatureDoesNotMatch: 1 })
+    const status = Number(Object.keys(refused.byStatus)[0])
+    assert.deepEqual(attempts, [[status, 200], [status, 200], [status, 200]], 'the refused request is in each result')
+    const m = await scrape(registry)
+    const A = { producer: 'renewing' }
+    assert.equal(p.stats().requests, 2)
+    assert.equal(value(m, 'logship_requests_total', A), 2)
+    assert.equal(value(m, 'logship_errors_total', { ...A, code: 'SignatureDoesNotMatch' }), 1)
+    assert.equal(value(m, 'logship_request_duration_seconds_count', A), 2)
+    assert.equal(value(m, 'logship_retries_total', A), 0, 'not a retry: retries stays 0')
   })
 
   it('registers once per registry: more producers, a prefix, unregister, and a cleared registry', async () => {

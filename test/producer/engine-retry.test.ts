@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { backoffMs } from '../../packages/producer/src/sender.js'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { AttemptOutcome } from '../../packages/producer/src/transport.js'
 import type { FailedEvent, Result, RetryEvent } from '../../packages/producer/src/types.js'
 import { final, ok, retriable } from './helpers/fake-wire.js'
 import { setup } from './helpers/setup.js'
@@ -241,4 +243,34 @@ test('linger, retry backoff and close timeouts run on the monotonic clock: stepp
   await clock.advance(500)
   const summary = await closed
   assert.deepEqual({ delivered: summary.delivered, pending: summary.pending, timedOut: summary.timedOut }, { delivered: 2, pending: 1, timedOut: true })
+})
+
+test('an auth refusal with renewed credentials is sent again at once, outside retries, and is an attempt of its own everywhere', async (t) => {
+  const { clock, wire, producer } = setup({ retries: 1, baseRetryBackoffMs: 100 }, {}, () => 0)
+  const refused = (): AttemptOutcome => ({ ...final(401, 'SignatureDoesNotMatch'), renewedCredentials: true })
+  // Refused, sent again with the new credentials and refused again (final: no renewal twice in a
+  // row); a second batch: refused, then 503 (its one retry), then delivered.
+  wire.script = [refused(), refused(), refused(), retriable(503), ok('r-ok')]
+  const ends: Array<{ status: number, willRetry: boolean }> = []
+  const onEnd = (m: unknown): void => { const e = m as { status: number, willRetry: boolean }; ends.push({ status: e.status, willRetry: e.willRetry }) }
+  subscribe('logship:request:end', onEnd)
+  t.after(() => unsubscribe('logship:request:end', onEnd))
+  const results: Result[] = []
+  producer.send(rec, { callback: (r) => { results.push(r) } })
+  await producer.flush()
+  producer.send({ time: T, contents: { msg: 'second' } }, { callback: (r) => { results.push(r) } })
+  const flushed = producer.flush()
+  await clock.advance(100)
+  await flushed
+  assert.deepEqual(results.map((r) => [r.successful, r.attempts.map((a) => a.status)]), [
+    [false, [401, 401]],
+    [true, [401, 503, 200]]
+  ])
+  assert.deepEqual(wire.sent.map((s) => s.at - wire.sent[0].at), [0, 0, 0, 0, 50], 'the renewal at once, the retry after its backoff (the first retry: half of baseRetryBackoffMs with random() 0)')
+  assert.deepEqual(ends, [
+    { status: 401, willRetry: true }, { status: 401, willRetry: false },
+    { status: 401, willRetry: true }, { status: 503, willRetry: true }, { status: 200, willRetry: false }
+  ])
+  const s = producer.stats()
+  assert.deepEqual({ requests: s.requests, retried: s.retried, delivered: s.delivered, failed: s.failed }, { requests: 5, retried: 1, delivered: 1, failed: 1 })
 })

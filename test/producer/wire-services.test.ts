@@ -217,7 +217,7 @@ test('SLS to an IP endpoint: connects there with Host <project>.<ip:port>; lb an
   assert.equal(inflateSync(svc.seen[1].body).length, Number(svc.seen[1].headers['x-log-bodyrawsize']))
 })
 
-test('credentials provider: first use, re-called once after an auth failure, then the request is re-sent', async (t) => {
+test('credentials provider: first use, re-called once after an auth failure, and the wire says to send again (which uses the new ones)', async (t) => {
   const svc = await fakeService(t, [{ status: 401, body: '{"ErrorCode":"InvalidSecurityToken","ErrorMessage":"expired"}' }, { status: 200 }])
   let calls = 0
   const provider = async (): Promise<Credentials> => {
@@ -226,7 +226,13 @@ test('credentials provider: first use, re-called once after an auth failure, the
   }
   const wire = createWire(tlsOptions({ endpoint: svc.origin, accessKeyId: provider }))
   t.after(() => wire.close())
-  const outcome = await wire.send(batchOf(wire, [{ a: 'b' }]))
+  const batch = batchOf(wire, [{ a: 'b' }])
+  // The refused request is an attempt of its own: the sender sends again at once (engine-retry tests).
+  const refused = await wire.send(batch)
+  assert.equal(refused.ok, false)
+  assert.equal(!refused.ok && refused.renewedCredentials, true)
+  assert.equal(calls, 2)
+  const outcome = await wire.send(batch)
   assert.equal(outcome.ok, true)
   assert.equal(calls, 2)
   assert.equal(svc.seen[0].headers['x-security-token'], 'TOKEN-1')

@@ -79,7 +79,11 @@ export class ProducerBatch implements SealedBatch, AttemptLog {
   callbacks: RecordCallback[] | null = null
   attempts: Attempt[] | null = null
   attemptCount = 0
-  /** Clock ms when a scheduled retry is due; index in the retry heap. */
+  /** Attempts that do not count against `retries`: sends again with renewed credentials (see Sender). */
+  freeAttempts = 0
+  /** The attempt in flight or queued is such a send again (one per refusal, never two in a row). */
+  renewing = false
+  /** When a scheduled retry is due, on the monotonic clock; index in the retry heap. */
   retryDue = 0
   heapIndex = -1
   sealed = false

@@ -4,7 +4,9 @@
  *
  * Classification of a failed attempt: it is retried when the wire says it is retriable (429, 5xx,
  * network errors, timeouts), its status is not in noRetryStatusCodes, and the batch has been sent at
- * most `retries` times so far (so at most retries + 1 sends in all).
+ * most `retries` times so far (so at most retries + 1 sends in all). An attempt refused for
+ * authentication after which the credentials function gave new credentials is sent again at once,
+ * first in the queue, and does not count against `retries` (once per refusal, never twice in a row).
  *
  * While draining (close() or the exit flush) retries go on: unlike the Go producers, which make
  * every failure final once closing starts, a transient 503 at shutdown should not lose a batch. The
@@ -174,11 +176,23 @@ export class Sender {
     } else {
       const attempt = attemptFromOutcome(outcome, this.clock.now(), end - start)
       recordAttempt(batch, attempt, this.options.maxReservedAttempts)
+      if (!outcome.ok && outcome.renewedCredentials === true && !batch.renewing) {
+        // Refused for authentication, with new credentials from the credentials function: once more
+        // at once, first in the queue, outside `retries` (the README promises one more try).
+        batch.renewing = true
+        batch.freeAttempts++
+        this.hooks.requestEnd?.(batch, context, attempt, true, false)
+        this.sendFirst(batch)
+        this.pump()
+        return
+      }
+      batch.renewing = false
+      const counted = batch.attemptCount - batch.freeAttempts
       const willRetry = !outcome.ok && outcome.retriable &&
-        !this.options.noRetryStatusCodes.has(outcome.status) && batch.attemptCount <= this.options.retries
+        !this.options.noRetryStatusCodes.has(outcome.status) && counted <= this.options.retries
       this.hooks.requestEnd?.(batch, context, attempt, willRetry, false)
       if (willRetry) {
-        const retry = batch.attemptCount
+        const retry = counted
         const delay = backoffMs(retry, this.options, this.random, outcome.retryAfterMs)
         this.schedule(batch, end + delay)
         this.hooks.retry(batch, attempt, retry, delay, outcome.error)
@@ -187,6 +201,11 @@ export class Sender {
       }
     }
     this.pump()
+  }
+
+  private sendFirst (batch: ProducerBatch): void {
+    if (this.queueHead > 0) this.queue[--this.queueHead] = batch
+    else this.queue.unshift(batch)
   }
 
   private schedule (batch: ProducerBatch, due: number): void {

@@ -48,6 +48,11 @@ export type AttemptOutcome =
     requestId: string
     /** From a Retry-After header, if the service sent one. */
     retryAfterMs?: number
+    /**
+     * Refused for authentication, and the credentials function has given new credentials since
+     * this request was signed: the sender sends once more at once, outside `retries`.
+     */
+    renewedCredentials?: boolean
     error: LogshipError
   }
 

@@ -111,13 +111,14 @@ export class ServiceWire implements Wire {
     try {
       if (this.destroyed) throw new NetworkError('UND_ERR_DESTROYED', 'the wire was destroyed', false)
       const body = await this.body(batch)
-      let credentials = await this.credentials.get()
+      const credentials = await this.credentials.get()
       secrets = this.credentials.secrets()
-      let outcome = await this.attempt(batch, body, credentials)
+      const outcome = await this.attempt(batch, body, credentials)
+      // The sender sends again at once, as an attempt of its own (counted, observed, in the
+      // result's attempts): done in here before, the refused request was seen by nothing.
       if (!outcome.ok && isAuthFailure(this.service, outcome.status, outcome.errorCode) &&
         await this.credentials.renewAfterAuthFailure(credentials)) {
-        credentials = await this.credentials.get()
-        outcome = await this.attempt(batch, body, credentials)
+        return { ...outcome, renewedCredentials: true }
       }
       return outcome
     } catch (error) {
