@@ -247,7 +247,10 @@ test('linger, retry backoff and close timeouts run on the monotonic clock: stepp
 
 test('an auth refusal with renewed credentials is sent again at once, outside retries, and is an attempt of its own everywhere', async (t) => {
   const { clock, wire, producer } = setup({ retries: 1, baseRetryBackoffMs: 100 }, {}, () => 0)
-  const refused = (): AttemptOutcome => ({ ...final(401, 'SignatureDoesNotMatch'), renewedCredentials: true })
+  const refused = (): AttemptOutcome => {
+    const outcome = final(401, 'SignatureDoesNotMatch')
+    return outcome.ok ? outcome : { ...outcome, renewedCredentials: true }
+  }
   // Refused, sent again with the new credentials and refused again (final: no renewal twice in a
   // row); a second batch: refused, then 503 (its one retry), then delivered.
   wire.script = [refused(), refused(), refused(), retriable(503), ok('r-ok')]
