@@ -503,4 +503,15 @@ test('destroy(): its closed line is a warning when records were lost, close() af
   const closed = await closing
   assert.equal(closed.pending, 5)
   assert.deepEqual(closedLines(during.calls), [['warn', 'producer destroyed: 0 delivered, 0 failed, 0 dropped, 5 not delivered']])
+
+  // destroy() after close() finished (`try { await close() } finally { destroy() }`): close()'s line
+  // only; a second one repeated its losses to whatever alerts on `closed`.
+  const after = capture()
+  const d = setup({ diagnostics: { level: 'info', logger: after.logger }, totalSizeInBytes: 200 })
+  for (let i = 0; i < 10; i++) d.producer.send(rec(i))
+  const dropped = d.producer.stats().dropped
+  assert.ok(dropped > 0)
+  await d.producer.close()
+  d.producer.destroy()
+  assert.deepEqual(closedLines(after.calls), [['warn', `producer closed: ${10 - dropped} delivered, 0 failed, ${dropped} dropped`]])
 })

@@ -311,6 +311,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
 
   destroy (): void {
     if (this.state === DESTROYED) return
+    // After a close() that finished, its `closed` line has said it all: a second one (the common
+    // `finally { destroy() }`) would report the same losses twice to whoever alerts on it.
+    const closedAlready = this.state === CLOSED
     this.state = DESTROYED
     this.leaveExitRegistry()
     const error = new DestroyedError()
@@ -318,7 +321,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.abandonAll(error)
     this.destroyWire()
     // A producer that never took a record (the adapters make one to validate options) says nothing.
-    if (this.accepted > 0 || this.dropped > 0) {
+    if (!closedAlready && (this.accepted > 0 || this.dropped > 0)) {
       this.diag.summarizeDrops()
       const text = `producer destroyed: ${this.delivered} delivered, ${this.failed} failed, ${this.dropped} dropped, ${this.abandoned} not delivered`
       if (this.failed + this.dropped + this.abandoned > 0) this.diag.warn('closed', text, this.lifetimeFields())
