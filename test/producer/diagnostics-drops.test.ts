@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { exitRegistrySize } from '../../packages/producer/src/exit-hook.js'
 import type { DiagnosticRecord, DiagnosticsLogger } from '../../packages/producer/src/types.js'
 import { setup } from './helpers/setup.js'
 
@@ -37,4 +38,22 @@ test('sustained drops make one summary line per 5 s window; after a quiet window
   assert.match(lines[3]!, /^dropped 1 record: /, 'after a quiet window, said at once again')
   producer.destroy()
   assert.equal(lines.length, 4)
+})
+
+test('a producer kept registered for exit by its drop summary leaves the registry once the window closes with nothing pending', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const { logger } = capture()
+  const { producer } = setup({ totalSizeInBytes: 100, flushOnExit: true, diagnostics: { logger } })
+  const before = exitRegistrySize()
+  // One record larger than the whole buffer: dropped, nothing pending.
+  producer.send({ time: 1_700_000_000_000, contents: { pad: 'x'.repeat(300) } })
+  assert.equal(producer.stats().dropped, 1)
+  assert.equal(producer.stats().pending, 0)
+  assert.equal(exitRegistrySize(), before + 1, 'registered, so that an exit inside the window writes its summary')
+  t.mock.timers.tick(5000) // the window ends: its drop was said at once, nothing more to sum up
+  t.mock.timers.tick(5000) // a window without drops closes
+  // Before, it stayed registered (and the process kept a beforeExit listener) until the next exit,
+  // close() or destroy(): a producer the application had let go was never freed.
+  assert.equal(exitRegistrySize(), before)
+  producer.destroy()
 })

@@ -125,7 +125,10 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.wire = wire
     this.clock = clock
     this.name = options.name
-    this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted, this.userCode)
+    this.diag = new Diagnostics(options.diagnostics, options.name, this, () => this.accepted, this.userCode, () => {
+      // Registered for exit only for the drop summary (see drop()): with nothing pending, no longer.
+      if (this.state === OPEN && !this.draining && this.pending() === 0) this.leaveExitRegistry()
+    })
     this.hooks = new EngineHooks(this.diag, options.name, wire.service, clock, options)
     this.budget = new Budget(options.totalSizeInBytes, clock)
     this.waiters = new SettleWaiters()

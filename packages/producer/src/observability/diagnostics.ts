@@ -41,9 +41,13 @@ export class Diagnostics {
   /** Guards the user's listeners and logger; the engine's own, so a throw is reported once per producer. */
   private readonly userCode: UserCodeGuard
 
+  /** Told when a drop window closes without drops (the engine then need not stay registered for exit). */
+  private readonly dropWindowClosed: (() => void) | undefined
+
   /** `accepted` counts records this producer took: it must not move while the logger is called. */
-  constructor (options: ResolvedDiagnostics, name: string, emitter: EventEmitter, accepted: () => number, userCode = new UserCodeGuard()) {
+  constructor (options: ResolvedDiagnostics, name: string, emitter: EventEmitter, accepted: () => number, userCode = new UserCodeGuard(), dropWindowClosed?: () => void) {
     this.userCode = userCode
+    this.dropWindowClosed = dropWindowClosed
     const rank = RANK[options.level]
     this.debugOn = rank <= RANK.debug
     this.infoOn = rank <= RANK.info
@@ -109,6 +113,7 @@ export class Diagnostics {
     if (counts === undefined) return
     if (Object.keys(counts).length === 0) {
       this.dropCounts = undefined
+      this.dropWindowClosed?.()
       return
     }
     this.writeDropSummary(counts)
