@@ -166,11 +166,11 @@ export class Sender {
 
   private complete (batch: ProducerBatch, outcome: AttemptOutcome, start: number, context: object | undefined): void {
     this.inFlight--
+    // The attempt's timestamp is wall time; its duration and the retry's due time are monotonic.
+    const end = monotonicNow(this.clock)
     // Abandoned (close deadline, destroy) while this request was in flight: its result no longer
     // matters to the batch, but the request still ended (stats().requests counted it), so observers
     // hear of it, usually as the abort the wire's destroy made of it.
-    // The attempt's timestamp is wall time; its duration and the retry's due time are monotonic.
-    const end = monotonicNow(this.clock)
     if (batch.settled) {
       this.hooks.requestEnd?.(batch, context, attemptFromOutcome(outcome, this.clock.now(), end - start), false, true)
     } else {
