@@ -24,6 +24,8 @@ test('ISO 8601 / RFC 3339: T or space, seconds and fraction optional, any zone s
   assert.equal(parseDateText('2026-11-23 17:04:05'), new Date(2026, 10, 23, 17, 4, 5).getTime())
   assert.equal(parseDateText('2026-11-23 17:04'), new Date(2026, 10, 23, 17, 4).getTime())
   assert.equal(parseDateText('2026-11-23'), Date.UTC(2026, 10, 23))
+  assert.equal(parseDateText('2024-02-29T12:00:00Z'), Date.UTC(2024, 1, 29, 12), 'a leap day')
+  assert.equal(parseDateText('2000-02-29'), Date.UTC(2000, 1, 29))
 })
 
 test('with an English month name: RFC 2822, Date#toUTCString(), Date#toString()', () => {
@@ -52,7 +54,14 @@ test('text that does not say which number is the day, or is no date at all, is n
     '2026-11-23Z', // a zone on a date alone
     '2026-13-01T00:00:00Z', // no 13th month
     '2026-11-23T25:00:00Z',
-    '1969-12-31T23:59:59Z' // before 1970: not a record time
+    '1969-12-31T23:59:59Z', // before 1970: not a record time
+    // Dates that do not exist, which Date.parse rolls over into the next day or month:
+    '2024-02-30T00:00:00Z',
+    '2023-02-29',
+    '2026-04-31 10:00:00',
+    '2024-01-01T24:00:00Z',
+    'Fri, 30 Feb 2024 10:00:00 GMT',
+    'Feb 30 2024 10:00:00 GMT+0000'
   ]) {
     assert.equal(parseDateText(text), undefined, text)
   }
