@@ -46,6 +46,28 @@ for (const worker of [true, false]) {
       assert.equal(transport.stats().delivered, 1000)
     })
 
+    test('a timestamp without a zone is read in the zone the application has set, also after it changes process.env.TZ', async () => {
+      // Worker mode parses such timestamps in the worker, whose zone V8 keeps apart from the logging
+      // thread's: before, it stayed the zone the worker started with.
+      const before = process.env.TZ
+      process.env.TZ = 'UTC'
+      try {
+        const options = tlsOptions(emulator)
+        const transport = new LogshipTransport({ ...options, worker } as never)
+        const logger = winston.createLogger({ format: winston.format.timestamp({ format: () => '2024-01-02 03:04:05' }), transports: [transport] })
+        logger.info('in UTC')
+        await transport.flush()
+        process.env.TZ = 'Asia/Shanghai'
+        logger.info('in Shanghai')
+        await endLogger(logger)
+        const times = logsOf(emulator, options.topicId).map(({ log, fields }) => [fields.message, new Date(log.time).toISOString()])
+        assert.deepEqual(times, [['in UTC', '2024-01-02T03:04:05.000Z'], ['in Shanghai', '2024-01-01T19:04:05.000Z']])
+      } finally {
+        if (before === undefined) delete process.env.TZ
+        else process.env.TZ = before
+      }
+    })
+
     test('flush() delivers without ending; the logger keeps working', async () => {
       const options = tlsOptions(emulator, { lingerMs: 60_000 })
       const transport = new LogshipTransport({ ...options, worker } as never)

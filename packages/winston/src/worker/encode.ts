@@ -6,8 +6,8 @@
  * and then structured-cloning that object (every key and every value, per record) is most of what
  * the transport costs. Instead, each distinct key sequence gets a *shape* id once, and a record
  * travels as `shape, time, level, message, value…`: only the values are copied, no object is
- * built here, and the worker builds the contents (and parses a `timestamp`) exactly as mapInfo
- * would have.
+ * built here, and the worker builds the contents (and parses a `timestamp` in UTC) exactly as
+ * mapInfo would have; a `timestamp` in local time is parsed here (see encode).
  *
  * The shortcut is taken only where its result is provably the same as mapInfo's: every field value
  * a string, the level and message strings, and the info not an Error and without inherited
@@ -66,6 +66,15 @@ export class ShapeEncoder {
         if (key === 'level' || key === 'message') continue
         const value = info[key]
         if (typeof value !== 'string') return this.#undo(batch, start)
+        if (key === 'timestamp' && !endsInUtc(value)) {
+          // Read here, not in the worker: a timestamp without a zone is local time, and V8 keeps each
+          // thread's zone; the worker's does not follow a change of process.env.TZ made on this thread.
+          const parsed = parseTimestamp(value)
+          if (parsed !== undefined) {
+            batch[start + 1] = parsed
+            continue
+          }
+        }
         let child = node.first
         if (child === undefined || child.key !== key) {
           child = this.#child(node, key)
@@ -104,6 +113,12 @@ export class ShapeEncoder {
     else (node.more ??= new Map()).set(key, child)
     return child
   }
+}
+
+/** `format.timestamp()`'s default (toISOString) ends in Z: the same time on any thread, so the worker parses it. */
+function endsInUtc (text: string): boolean {
+  const last = text.charCodeAt(text.length - 1)
+  return last === 0x5a || last === 0x7a // Z z
 }
 
 /**
