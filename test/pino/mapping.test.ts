@@ -122,6 +122,23 @@ describe('createMapper', () => {
   it('keeps integers beyond 2^53 exactly', () => {
     assert.deepEqual(map('{"id":12345678901234567890}').contents, [['id', '12345678901234567890']])
   })
+  it('keeps integers beyond 2^53 exactly on the JSON.parse routes too: a line the scanner declines, an err property, flatten', () => {
+    // Before, these went through JSON.parse: 12345678901234567890 arrived as 12345678901234567000.
+    const texts = (line: string, extra: Partial<MappingSettings> = {}): Array<[string, string | undefined]> =>
+      mapContents(createMapper(settings(extra))(line).contents) as Array<[string, string | undefined]>
+    // A key with a quote (declined by the scanner), and spaces (JSON not written by pino: the CLI).
+    assert.deepEqual(texts('{"level":30,"orderId":12345678901234567890,"user\\"name":"bob","msg":"m"}'),
+      [['level', 'info'], ['orderId', '12345678901234567890'], ['user"name', 'bob'], ['msg', 'm']])
+    assert.deepEqual(texts('{"level": 30, "time": 1795456000123456789, "user_id": 1234567890123456789, "msg": "python-style"}'),
+      [['level', 'info'], ['user_id', '1234567890123456789'], ['msg', 'python-style']])
+    assert.equal(createMapper(settings())('{"level": 30, "time": 1795456000123456789, "msg": "m"}').time, 1795456000123456789n)
+    // Inside err (expanded by both paths).
+    assert.deepEqual(texts('{"level":50,"err":{"type":"Error","message":"boom","requestId":12345678901234567890},"msg":"m"}'),
+      [['level', 'error'], ['err.type', 'Error'], ['err.message', 'boom'], ['err.requestId', '12345678901234567890'], ['msg', 'm']])
+    // Nested, flattened.
+    assert.deepEqual(texts('{"level":30,"nested":{"id":12345678901234567890},"msg":"m"}', { nested: 'flatten' }),
+      [['level', 'info'], ['nested.id', '12345678901234567890'], ['msg', 'm']])
+  })
   it('reads a time in ns or µs beyond 2^53 to the last digit', () => {
     // Read through Number() before: 1795456000123456789 became ...123456768 (20 ns off).
     assert.equal(map('{"level":30,"time":1795456000123456789,"msg":"ns"}').time, 1795456000123456789n)
@@ -141,6 +158,8 @@ describe('fast path equals the JSON.parse path', () => {
     '{}',
     // Numbers as JSON.stringify writes them (the fast path keeps a number's text, see line-scanner.ts).
     '{"level":30,"time":0,"z":0,"f":0.5,"m":-0.01225,"e":1e+21,"s":-1.5e-7}',
+    // A field named like an expanded error key is another field (the error's message stays).
+    '{"level":50,"err":{"type":"Error","message":"boom"},"err.message":"while saving","err.message":"again","msg":"x"}',
     // The scanner declines these and the JSON.parse path decides:
     '{"a":1} trailing',
     '{"a":1,}',
@@ -161,7 +180,7 @@ describe('fast path equals the JSON.parse path', () => {
     '{"a":--1}',
     '{"a":1.2.3}'
   ]
-  const accepted = 7
+  const accepted = 8
   it('the scanner takes the lines pino writes and declines the rest', () => {
     const scan = createScanner(settings())
     lines.forEach((line, i) => assert.equal(scan(line) !== undefined, i < accepted, line))

@@ -16,6 +16,7 @@
  * cost every line a second pass over its text.
  */
 import { inheritsEnumerableKeys } from '@logship/producer'
+import { parseJsonExact } from './json-exact.js'
 import { parseTime, type ParsedTime } from './time.js'
 import type { MappedRecord, MappingSettings, Pairs } from './mapping.js'
 
@@ -99,6 +100,10 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
     const shapeLength = shape.length
     // True while contents holds only keys matched from the shape at their own positions.
     let distinct = true
+    // Where the error's expanded keys are in contents: a later key of the line that reads the same
+    // (`err.message` logged as a field) is another field, as on the JSON.parse path, not a repeat.
+    let errStart = 0
+    let errEnd = 0
     // The line's keys differ from the shape: remember them (unless one repeats) as the next shape.
     let changed = false
     let repeated = false
@@ -186,15 +191,17 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
         if (backslash !== -1 && backslash <= end) backslash = nextBackslash = line.indexOf('\\', end + 1)
         i = end + 1
         if ((role & ERROR) !== 0 && c === OPEN_BRACE) {
-          const err = JSON.parse(text) as Record<string, unknown>
+          const err = parseJsonExact(text) as Record<string, unknown>
           // Own keys only (see mapping.ts): a polluted Object.prototype's keys are not the error's.
           const inherited = inheritsEnumerableKeys(err)
+          errStart = count
           for (const name in err) if (!inherited || Object.hasOwn(err, name)) count = put(contents, count, errorPrefix + name, err[name])
+          errEnd = count
           // The expanded keys were not checked against later ones.
           distinct = false
           value = undefined
         } else {
-          value = flatten ? JSON.parse(text) : text
+          value = flatten ? parseJsonExact(text) : text
         }
       } else if (c === 0x74 && i + 4 < n && line.startsWith('true', i)) {
         value = 'true'
@@ -221,7 +228,7 @@ export function createScanner (settings: MappingSettings, { reuse = false }: Sca
         } else {
           // pino may write a key twice (a binding and a log field); like JSON.parse, keep the
           // first position and the last value.
-          const at = indexOfKey(contents, count, key)
+          const at = indexOfKey(contents, count, key, errStart, errEnd)
           if (at === -1) {
             count = put(contents, count, key, value)
           } else {
@@ -289,8 +296,9 @@ function matches (line: string, at: number, end: number, key: string): boolean {
   return line.substring(at, at + length) === key
 }
 
-function indexOfKey (contents: Pairs, count: number, key: string): number {
-  for (let k = 0; k < count; k++) if (contents[k][0] === key) return k
+/** Position of `key` in contents, outside the positions [skipStart, skipEnd); -1 when none. */
+function indexOfKey (contents: Pairs, count: number, key: string, skipStart: number, skipEnd: number): number {
+  for (let k = 0; k < count; k++) if (contents[k][0] === key && (k < skipStart || k >= skipEnd)) return k
   return -1
 }
 

@@ -6,6 +6,7 @@
  * rules to stringify (nested objects as compact JSON).
  */
 import { inheritsEnumerableKeys, mapContents } from '@logship/producer'
+import { parseJsonExact } from './json-exact.js'
 import { createScanner, type LineScanner } from './line-scanner.js'
 import { parseTime, type ParsedTime } from './time.js'
 
@@ -98,7 +99,7 @@ export function createMapper (settings: MappingSettings, { fastPath = true, reus
     if (text.charCodeAt(0) === OPEN_BRACE) {
       let obj: unknown
       try {
-        obj = JSON.parse(text)
+        obj = parseJsonExact(text)
       } catch {
         obj = undefined
       }

@@ -26,6 +26,8 @@ const DIGITS_RE = /^\d+(?:\.\d+)?$/
 export function parseTime (value: unknown): ParsedTime | undefined {
   if (typeof value === 'number') return fromNumber(value)
   if (typeof value === 'string') return fromString(value)
+  // An integer beyond 2^53 from parseJsonExact: read as its digits are.
+  if (typeof value === 'bigint') return value >= 0n ? fromDigits(value.toString()) : undefined
   return undefined
 }
 

@@ -1,0 +1,127 @@
+/**
+ * JSON.parse, except that an integer beyond 2^53 comes back as a bigint, to the last digit. pino
+ * writes a BigInt as a bare number (its fallback serializer does), and the line scanner keeps such
+ * a number's text; JSON.parse turned 12345678901234567890 into 12345678901234567000, so which of the
+ * two a value arrived as depended on unrelated parts of its line (a key the scanner declines, spaces
+ * in input pino did not write, the value being inside `err`, `nested: 'flatten'`).
+ *
+ * JSON.parse still decides what is JSON, and throws as it does. Only text it accepted that holds a
+ * run of 16 digits is read a second time, by the reader below, which may therefore assume valid
+ * JSON: one that makes the same values JSON.parse makes (own data properties, `__proto__` included;
+ * a repeated key keeps its first place and its last value) but reads long integers exactly.
+ */
+
+// 16 digits can exceed 2^53 (9007199254740992); a run inside a string only costs the second read.
+const LONG_DIGITS = /\d{16}/
+
+export function parseJsonExact (text: string): unknown {
+  const value = JSON.parse(text) as unknown
+  return LONG_DIGITS.test(text) ? new ExactReader(text).value() : value
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+
+class ExactReader {
+  private i = 0
+  private readonly text: string
+
+  constructor (text: string) {
+    this.text = text
+  }
+
+  value (): unknown {
+    this.skipSpace()
+    switch (this.text.charCodeAt(this.i)) {
+      case 0x7b: return this.object()
+      case 0x5b: return this.array()
+      case QUOTE: return this.string()
+      case 0x74: this.i += 4; return true
+      case 0x66: this.i += 5; return false
+      case 0x6e: this.i += 4; return null
+      default: return this.number()
+    }
+  }
+
+  private object (): Record<string, unknown> {
+    const obj: Record<string, unknown> = {}
+    this.i++
+    this.skipSpace()
+    if (this.text.charCodeAt(this.i) === 0x7d) {
+      this.i++
+      return obj
+    }
+    for (;;) {
+      this.skipSpace()
+      const key = this.string()
+      this.skipSpace()
+      this.i++ // the colon
+      const item = this.value()
+      // Assigning `__proto__` would set the prototype; JSON.parse makes it an own property.
+      if (key === '__proto__') Object.defineProperty(obj, key, { value: item, enumerable: true, writable: true, configurable: true })
+      else obj[key] = item
+      this.skipSpace()
+      if (this.text.charCodeAt(this.i++) === 0x7d) return obj
+    }
+  }
+
+  private array (): unknown[] {
+    const items: unknown[] = []
+    this.i++
+    this.skipSpace()
+    if (this.text.charCodeAt(this.i) === 0x5d) {
+      this.i++
+      return items
+    }
+    for (;;) {
+      items.push(this.value())
+      this.skipSpace()
+      if (this.text.charCodeAt(this.i++) === 0x5d) return items
+    }
+  }
+
+  private string (): string {
+    const start = this.i
+    let j = start + 1
+    let escaped = false
+    for (;; j++) {
+      const c = this.text.charCodeAt(j)
+      if (c === BACKSLASH) {
+        escaped = true
+        j++
+      } else if (c === QUOTE) {
+        break
+      }
+    }
+    this.i = j + 1
+    return escaped ? JSON.parse(this.text.slice(start, j + 1)) as string : this.text.slice(start + 1, j)
+  }
+
+  private number (): number | bigint {
+    const start = this.i
+    let j = start
+    let integer = true
+    for (;; j++) {
+      const c = this.text.charCodeAt(j)
+      if (c >= 0x30 && c <= 0x39) continue
+      if (c === 0x2d || c === 0x2b) continue
+      if (c === 0x2e || c === 0x65 || c === 0x45) {
+        integer = false
+        continue
+      }
+      break
+    }
+    this.i = j
+    const token = this.text.slice(start, j)
+    const n = Number(token)
+    return integer && !Number.isSafeInteger(n) ? BigInt(token) : n
+  }
+
+  private skipSpace (): void {
+    for (;;) {
+      const c = this.text.charCodeAt(this.i)
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return
+      this.i++
+    }
+  }
+}
