@@ -45,12 +45,7 @@ class ExactReader {
 
   private object (): Record<string, unknown> {
     const obj: Record<string, unknown> = {}
-    this.i++
-    this.skipSpace()
-    if (this.text.charCodeAt(this.i) === 0x7d) {
-      this.i++
-      return obj
-    }
+    if (this.opensEmpty(0x7d)) return obj
     for (;;) {
       this.skipSpace()
       const key = this.string()
@@ -67,17 +62,21 @@ class ExactReader {
 
   private array (): unknown[] {
     const items: unknown[] = []
-    this.i++
-    this.skipSpace()
-    if (this.text.charCodeAt(this.i) === 0x5d) {
-      this.i++
-      return items
-    }
+    if (this.opensEmpty(0x5d)) return items
     for (;;) {
       items.push(this.value())
       this.skipSpace()
       if (this.text.charCodeAt(this.i++) === 0x5d) return items
     }
+  }
+
+  /** Steps over the opening bracket; true, and past the closing one, when nothing is inside. */
+  private opensEmpty (close: number): boolean {
+    this.i++
+    this.skipSpace()
+    if (this.text.charCodeAt(this.i) !== close) return false
+    this.i++
+    return true
   }
 
   private string (): string {
