@@ -11,6 +11,8 @@
  * a repeated key keeps its first place and its last value) but reads long integers exactly.
  */
 
+import { numberEnd, stringEnd } from './json-text.js'
+
 // 16 digits can exceed 2^53 (9007199254740992); a run inside a string only costs the second read.
 const LONG_DIGITS = /\d{16}/
 
@@ -20,7 +22,6 @@ export function parseJsonExact (text: string): unknown {
 }
 
 const QUOTE = 0x22
-const BACKSLASH = 0x5c
 
 class ExactReader {
   private i = 0
@@ -81,39 +82,19 @@ class ExactReader {
 
   private string (): string {
     const start = this.i
-    let j = start + 1
-    let escaped = false
-    for (;; j++) {
-      const c = this.text.charCodeAt(j)
-      if (c === BACKSLASH) {
-        escaped = true
-        j++
-      } else if (c === QUOTE) {
-        break
-      }
-    }
-    this.i = j + 1
-    return escaped ? JSON.parse(this.text.slice(start, j + 1)) as string : this.text.slice(start + 1, j)
+    const close = stringEnd(this.text, start + 1, this.text.length)
+    this.i = close + 1
+    const content = this.text.slice(start + 1, close)
+    return content.includes('\\') ? JSON.parse(this.text.slice(start, close + 1)) as string : content
   }
 
   private number (): number | bigint {
     const start = this.i
-    let j = start
-    let integer = true
-    for (;; j++) {
-      const c = this.text.charCodeAt(j)
-      if (c >= 0x30 && c <= 0x39) continue
-      if (c === 0x2d || c === 0x2b) continue
-      if (c === 0x2e || c === 0x65 || c === 0x45) {
-        integer = false
-        continue
-      }
-      break
-    }
-    this.i = j
-    const token = this.text.slice(start, j)
+    this.i = numberEnd(this.text, start, this.text.length)
+    const token = this.text.slice(start, this.i)
     const n = Number(token)
-    return integer && !Number.isSafeInteger(n) ? BigInt(token) : n
+    // A fraction or an exponent is a number, as JSON.parse reads it, whatever its size.
+    return !Number.isSafeInteger(n) && !/[.eE]/.test(token) ? BigInt(token) : n
   }
 
   private skipSpace (): void {

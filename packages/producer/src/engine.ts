@@ -215,7 +215,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     const { maxBlockMs } = this.options
     const deadline = this.budget.deadlineAfter(maxBlockMs)
     return new Promise<void>((resolve, reject) => {
-      const waiting = new WaitingRecord(dest, bytes, timeMs, callback, charge, chargeFits, prepaid, deadline, maxBlockMs, this.waitDone, resolve, reject)
+      const waiting = new WaitingRecord(dest, bytes, timeMs, callback, charge, prepaid, deadline, maxBlockMs, this.waitDone, resolve, reject)
       // The entry is the wire's scratch memory; keep a copy while waiting.
       this.copies.copy(entry, waiting)
       this.startWait(waiting)
@@ -271,7 +271,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     }
     // Refused only without the charge prepaid: it needs a new batch that must be charged.
     this.budget.release(waiting.entryBytes)
-    if (!waiting.chargeFits) {
+    if (waiting.entryBytes + waiting.charge > this.budget.limit) {
       this.copies.release(waiting)
       this.drop('buffer_full', 1, waiting.entryBytes)
       waiting.reject(BufferFullError.noRoomForBatch(this.budget.limit, waiting.entryBytes + waiting.charge, FREE_BATCHES))
@@ -325,10 +325,8 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     this.destroyWire()
     // A producer that never took a record (the adapters make one to validate options) says nothing.
     if (!closedAlready && (this.accepted > 0 || this.dropped > 0)) {
-      this.diag.summarizeDrops()
-      const text = `producer destroyed: ${this.delivered} delivered, ${this.failed} failed, ${this.dropped} dropped, ${this.abandoned} not delivered`
-      if (this.failed + this.dropped + this.abandoned > 0) this.diag.warn('closed', text, this.lifetimeFields())
-      else this.diag.info('closed', text, this.lifetimeFields())
+      this.sayClosed(`producer destroyed: ${this.delivered} delivered, ${this.failed} failed, ${this.dropped} dropped, ${this.abandoned} not delivered`,
+        this.failed + this.dropped + this.abandoned, this.lifetimeFields())
     }
     void this.diag.close()
   }
@@ -463,12 +461,9 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     const summary = this.summary(this.abandoned - abandonedBefore, timedOut)
     // destroy() during the close has said how it ended.
     if (this.state !== DESTROYED) {
-      this.diag.summarizeDrops()
-      const lost = summary.failed + summary.dropped + summary.pending
-      const text = `producer closed: ${summary.delivered} delivered, ${summary.failed} failed, ${summary.dropped} dropped` +
-        (timedOut ? `, ${summary.pending} not delivered within the close deadline` : '')
-      if (lost > 0) this.diag.warn('closed', text, { ...this.lifetimeFields(), timedOut })
-      else this.diag.info('closed', text, { ...this.lifetimeFields(), timedOut })
+      this.sayClosed(`producer closed: ${summary.delivered} delivered, ${summary.failed} failed, ${summary.dropped} dropped` +
+        (timedOut ? `, ${summary.pending} not delivered within the close deadline` : ''),
+      summary.failed + summary.dropped + summary.pending, { ...this.lifetimeFields(), timedOut })
     }
     // Lets a diagnostics file take its last lines to disk, but never past the close deadline.
     await Promise.race([this.diag.close(), deadline.passed])
@@ -477,6 +472,13 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
   }
 
   /** The lifetime counters a closing diagnostic line reports: stats() without the momentary gauges. */
+  /** The one `closed` line, after the pending drop summary: a warning when records were lost. */
+  private sayClosed (text: string, lost: number, fields: Record<string, number | boolean>): void {
+    this.diag.summarizeDrops()
+    if (lost > 0) this.diag.warn('closed', text, fields)
+    else this.diag.info('closed', text, fields)
+  }
+
   private lifetimeFields (): Record<string, number> {
     const { accepted, delivered, failed, dropped, abandoned, retried, requests } = this.stats()
     return { accepted, delivered, failed, dropped, abandoned, retried, requests }
@@ -686,7 +688,6 @@ class WaitingRecord implements BudgetWaiter, WaitingCopy {
     readonly timeMs: number,
     readonly callback: RecordCallback | undefined,
     readonly charge: number,
-    readonly chargeFits: boolean,
     public prepaid: number,
     readonly deadline: number,
     readonly maxBlockMs: number,

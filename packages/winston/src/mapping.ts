@@ -41,7 +41,7 @@ export interface MappedRecord {
 }
 
 /** What a value that cannot be read stands as (the producer's value rules use the same text). */
-const UNSERIALIZABLE = '[Unserializable]'
+export const UNSERIALIZABLE = '[Unserializable]'
 /** Numbers below this are epoch seconds (1e11 ms would be 1973). */
 const SECONDS_BELOW = 1e11
 

@@ -10,7 +10,7 @@
 import WinstonTransport from 'winston-transport'
 import { pipeDiagnostics, UserCodeGuard } from '@logship/producer'
 import type { CloseSummary, Credentials, ProducerStats } from '@logship/producer'
-import { mapInfo } from './mapping.js'
+import { mapInfo, UNSERIALIZABLE } from './mapping.js'
 import type { MappedRecord, MappingOptions } from './mapping.js'
 import { splitOptions } from './options.js'
 import type { LogshipTransportOptions } from './options.js'
@@ -136,6 +136,6 @@ function toRecord (info: Record<string | symbol, unknown>, mapping: MappingOptio
     // A Proxy whose traps throw while its keys are listed (a throwing getter costs only its own
     // field, see mapInfo): keep what is certain.
     const level = info[LEVEL]
-    return { time: Date.now(), contents: { level: typeof level === 'string' ? level : 'unknown', message: '[Unserializable]' } }
+    return { time: Date.now(), contents: { level: typeof level === 'string' ? level : 'unknown', message: UNSERIALIZABLE } }
   }
 }
