@@ -2,6 +2,8 @@
  * pino, 1,000,000 standard records (`logger.info({ field_0..field_7 }, message)`), three ways:
  *   --mode noop      pino serialising into a stream that discards everything (the yardstick)
  *   --mode logship   pino.transport({ target: '@logship/pino' }) (worker thread)
+ *   --mode destination  pino(opts, destination(options)) from @logship/pino: lines go to its own
+ *                    worker through a shared ring, without thread-stream; the loop waits when the ring is full
  *   --mode abstract  the common approach: a worker target built on pino-abstract-transport with its
  *                    default line parsing (split2 + JSON.parse), sending through @logship/producer
  *   --sync true      (with logship/abstract) pino.transport({ sync: true }): thread-stream copies each
@@ -19,6 +21,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { destination } from '@logship/pino'
 import pino from 'pino'
 import { arg, emit, peakRssMiB, startSpan } from '../lib/measure.js'
 import { producerOptions } from '../lib/producer-options.js'
@@ -73,9 +76,13 @@ if (mode === 'noop') {
   // Delivery is awaited with flush() below, not at end(); pino gives a worker's close at most 10 s,
   // so a closeTimeoutMs under that (which @logship/pino warns about otherwise).
   const options = { ...producerOptions('tls', url, `pino-${mode}-${process.pid}`, { totalSizeInBytes }), closeTimeoutMs: 9000 }
-  const target = mode === 'logship' ? require.resolve('@logship/pino') : join(new URL('.', import.meta.url).pathname, '../targets/pino-abstract.mjs')
-  // `sync` is documented (docs/transports.md) but missing from pino's TransportSingleOptions type.
-  stream = pino.transport({ target, options, sync } as Parameters<typeof pino.transport>[0])
+  if (mode === 'destination') {
+    stream = destination({ ...options, ringBytes: Number(arg('ring-bytes', String(8 * 1024 * 1024))) })
+  } else {
+    const target = mode === 'logship' ? require.resolve('@logship/pino') : join(new URL('.', import.meta.url).pathname, '../targets/pino-abstract.mjs')
+    // `sync` is documented (docs/transports.md) but missing from pino's TransportSingleOptions type.
+    stream = pino.transport({ target, options, sync } as Parameters<typeof pino.transport>[0])
+  }
   // The worker is unref'd: keep the loop alive while it starts.
   const keepAlive = setInterval(() => {}, 1000)
   await new Promise((resolve, reject) => { stream.once('ready', resolve); stream.once('error', reject) })
@@ -136,9 +143,13 @@ if (mode !== 'noop') {
   const keepAlive = setInterval(sampleWorkerThreads, 50)
   await flushed()
   sampleWorkerThreads()
-  const closed = new Promise((resolve) => stream.once('close', resolve))
-  stream.end()
-  await closed
+  if (mode === 'destination') {
+    await stream.close()
+  } else {
+    const closed = new Promise((resolve) => stream.once('close', resolve))
+    stream.end()
+    await closed
+  }
   clearInterval(keepAlive)
   const all = span()
   drainMs = all.wallMs

@@ -1,14 +1,17 @@
 /**
- * Delivery on exit: a child process logs through the worker transport and leaves in each way an
- * application does; every record must reach the emulator, counted by its unique `seq`.
+ * Delivery on exit: a child process logs through the worker transport, or through destination(),
+ * and leaves in each way an application does; every record must reach the emulator, counted by its
+ * unique `seq`.
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { Emulator } from '../emulator/index.js'
-import { emulator, missingSeq, runExitApp as run, SECRET } from './helpers.js'
+import { emulator, missingSeq, runExitApp, SECRET, type ExitRunOptions } from './helpers.js'
 
-describe('delivery on exit (child process, worker transport)', { concurrency: 2 }, () => {
+for (const way of ['worker transport', 'destination()'] as const) describe(`delivery on exit (child process, ${way})`, { concurrency: 2 }, () => {
+  const run = (emu: Emulator, topicId: string, mode: string, count: number, options: ExitRunOptions = {}) =>
+    runExitApp(emu, topicId, mode, count, { ...options, destination: way === 'destination()' })
   let emu: Emulator
   before(async () => { emu = await emulator() })
   after(async () => { await emu.close() })

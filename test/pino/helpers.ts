@@ -136,6 +136,8 @@ export interface ExitRunOptions {
   /** The package the fixture imports pino from (an alias such as 'pino-8'); default 'pino'. */
   pino?: string
   onStdout?: (text: string, child: ChildProcess) => void
+  /** Log through destination() instead of pino.transport(). */
+  destination?: boolean
 }
 
 /**
@@ -145,7 +147,7 @@ export interface ExitRunOptions {
 export async function runExitApp (emu: Emulator, topicId: string, mode: string, count: number, run: ExitRunOptions = {}): Promise<ExitRun> {
   const started = Date.now()
   const child = spawn(process.execPath, [EXIT_APP, mode, String(count)], {
-    env: childEnv(emu, topicId, { TEST_OPTIONS: JSON.stringify(run.options ?? {}), TEST_PINO: run.pino ?? 'pino', NODE_OPTIONS: '' }),
+    env: childEnv(emu, topicId, { TEST_OPTIONS: JSON.stringify(run.options ?? {}), TEST_PINO: run.pino ?? 'pino', TEST_DESTINATION: run.destination === true ? '1' : '', NODE_OPTIONS: '' }),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stdout = ''

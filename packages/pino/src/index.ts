@@ -3,6 +3,7 @@
  *
  *   pino(pino.transport({ target: '@logship/pino', options }))   // worker thread
  *   pino(opts, await logship(options))                           // in-process
+ *   pino(opts, destination(options))                             // worker thread, shared ring
  */
 import { createTransport, type LogshipStream } from './transport.js'
 import type { LogshipPinoOptions } from './options.js'
@@ -14,6 +15,7 @@ export default function logship (options?: LogshipPinoOptions): Promise<LogshipS
 
 export { logship }
 export { LogshipStream, type TransportStats } from './transport.js'
+export { destination, LogshipDestination, type LogshipDestinationOptions } from './destination.js'
 export { DEFAULTS, type LogshipPinoOptions, type MappingOptions } from './options.js'
 export { createMapper, PINO_LEVELS, type MappedRecord, type MappingSettings } from './mapping.js'
 export { parseTime } from './time.js'

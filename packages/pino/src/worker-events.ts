@@ -1,7 +1,7 @@
 /**
  * Producer events as plain, structured-cloneable payloads, delivered where the user can see them:
- * in a thread-stream worker as pino's `EVENT` messages (re-emitted on the main thread's transport
- * stream), in-process as events on the stream itself. Payloads carry counts, destinations and
+ * in a thread-stream worker or destination()'s as pino's `EVENT` messages (re-emitted on the main
+ * thread's transport stream or destination), in-process as events on the stream itself. Payloads carry counts, destinations and
  * error codes and messages, never credentials or record contents. 'error' is never used: on a
  * pino transport stream it is fatal by contract.
  */
@@ -53,8 +53,12 @@ export interface RetryPayload {
 }
 
 export interface DropPayload {
-  /** 'invalid_record' is a line the producer refused; 'closed' includes lines written after the close. */
-  reason: DropEvent['reason']
+  /**
+   * 'invalid_record' is a line the producer refused; 'closed' includes lines written after the
+   * close. destination() also drops on the logging thread: 'worker_exited' (its worker is gone) and
+   * 'worker_stalled' (its worker read nothing for 10 s while the ring was full).
+   */
+  reason: DropEvent['reason'] | 'worker_exited' | 'worker_stalled'
   count: number
   bytes: number
 }
@@ -95,6 +99,12 @@ export function inThreadStreamWorker (): boolean {
     data.dataBuf instanceof SharedArrayBuffer && typeof data.workerData?.$context === 'object'
 }
 
+/** True inside destination()'s worker, which re-emits EVENT and WARNING messages as thread-stream does. */
+export function inDestinationWorker (): boolean {
+  const data = workerData as { logshipDestination?: unknown } | null | undefined
+  return parentPort !== null && data != null && typeof data === 'object' && data.logshipDestination === true
+}
+
 /** True when pino announced that it will post its config (levels, messageKey, errorKey) to the worker. */
 export function pinoWillSendConfig (): boolean {
   return inThreadStreamWorker() && (workerData as ThreadStreamWorkerData).workerData?.pinoWillSendConfig === true
@@ -115,7 +125,7 @@ export function postWarning (message: string): void {
 }
 
 export function createEventSink (stream: EventEmitter): EventSink {
-  const port = inThreadStreamWorker() ? parentPort : null
+  const port = inThreadStreamWorker() || inDestinationWorker() ? parentPort : null
   if (port === null) {
     // In-process: the app's listeners run here, each guarded (a throw reported once as
     // LOGSHIP_USER_CODE_THREW, the listeners after it still called), as the producer's own are.

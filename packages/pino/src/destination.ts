@@ -1,0 +1,430 @@
+/**
+ * destination(): a pino destination that hands each line to a worker thread of its own through a
+ * ring in shared memory (shared-ring.ts), instead of through pino.transport()'s thread-stream.
+ *
+ * Why: on the logging thread, thread-stream 4 makes a Buffer of every line, queues it, and copies
+ * it again into its shared buffer later; here write() encodes the line once, straight into the
+ * ring, and publishes it with two atomic operations. The worker runs the same transport stream as
+ * pino.transport() (destination-worker.ts). Memory is bounded by the ring: when the worker falls
+ * behind and the ring is full, write() waits for room (the logging thread blocks, as pino's
+ * `sync: true` does) rather than queueing without bound on the logging thread.
+ *
+ * The worker never keeps the process alive once it is ready, except while flush() or close() waits
+ * for its answer. At exit a `process.on('exit')` listener asks it to close and waits for that,
+ * synchronously and at most closeTimeoutMs (plus a short grace for its report).
+ */
+import { EventEmitter } from 'node:events'
+import { Worker } from 'node:worker_threads'
+import { createProducer, InvalidOptionError, UserCodeGuard } from '@logship/producer'
+import type { DestinationWorkerData, FromDestinationWorker, ToDestinationWorker } from './destination-protocol.js'
+import { splitOptions, type LogshipPinoOptions } from './options.js'
+import { CLOSED, CLOSING, createRingMemory, POSITION_MASK, READ, READER_SLEEPING, ringCapacity, ringViews, WRITE } from './shared-ring.js'
+import type { DropPayload, SummaryPayload } from './worker-events.js'
+
+export interface LogshipDestinationOptions extends LogshipPinoOptions {
+  /**
+   * Size of the ring shared with the worker, in bytes: rounded up to a power of two, 64 KiB to
+   * 1 GiB. Default 8 MiB (about 12,000 lines of 700 bytes). The logging thread waits when it is full.
+   */
+  ringBytes?: number
+}
+
+const DEFAULT_RING_BYTES = 8 * 1024 * 1024
+/**
+ * How long write() waits for room while the worker reads nothing at all. Past it the line is
+ * dropped (reason 'worker_stalled', counted), and so are the lines after it until the worker reads
+ * again: a worker whose thread is stuck must not freeze the application. A worker that reads,
+ * however slowly, is waited for.
+ */
+const STALL_MS = 10_000
+/** Lines are published to the worker once this many bytes have gathered (see #publish). */
+const PUBLISH_BYTES = 64 * 1024
+/** The longest single Atomics.wait: the stall and exit deadlines are checked between waits. */
+const WAIT_SLICE_MS = 100
+/** After closeTimeoutMs, the worker still needs a moment to report; then it is given up on. */
+const REPORT_GRACE_MS = 1000
+
+const WORKER_FILE = new URL('./destination-worker.js', import.meta.url)
+
+type Utf8Write = (this: Buffer, text: string, offset: number) => number
+/** Buffer#utf8Write is what Buffer#write calls after its argument checks (which cost per line here). */
+const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write ??
+  function (this: Buffer, text: string, offset: number) { return this.write(text, offset) }
+
+export class LogshipDestination extends EventEmitter {
+  readonly #worker: Worker
+  readonly #state: Int32Array
+  readonly #bytes: Buffer
+  readonly #capacity: number
+  readonly #closeTimeoutMs: number
+  readonly #userCode = new UserCodeGuard()
+  /** WRITE: bytes written so far, mod 2^31. */
+  #written = 0
+  /** Where in the ring the next byte goes. */
+  #at = 0
+  /** Bytes that can be written at #at without looking at READ again (never more than there are). */
+  #room = 0
+  /** READ when the worker was found stalled (-1: not stalled): lines are dropped until it moves. */
+  #stalledAt = -1
+  /** A line larger than the ring was cut short by a stall: the next line must end it first. */
+  #lineOpen = false
+  /** Bytes written but not yet published to the worker (see #publish). */
+  #unpublished = 0
+  #publishScheduled = false
+  #exited = false
+  /** The worker's transport has started (until then the worker keeps the process alive). */
+  #ready = false
+  /** The worker reported that its transport could not start (already told). */
+  #failed = false
+  #closing: Promise<SummaryPayload> | undefined
+  #summary: SummaryPayload | undefined
+  readonly #dropped = { count: 0, bytes: 0 }
+  #nextId = 0
+  readonly #waiting = new Map<number, (error?: Error) => void>()
+  #onClosed: ((summary: SummaryPayload | undefined) => void) | undefined
+  readonly #onExit = (): void => { this.#waitAtExit() }
+
+  /** @internal use destination(). */
+  constructor (options?: LogshipDestinationOptions) {
+    super()
+    const { ringBytes, ...transportOptions } = (options ?? {}) as Partial<LogshipDestinationOptions>
+    if (ringBytes !== undefined && (typeof ringBytes !== 'number' || !Number.isSafeInteger(ringBytes) || ringBytes < 1)) {
+      throw new InvalidOptionError('ringBytes', ringBytes, 'an integer >= 1 (bytes)')
+    }
+    const split = splitOptions(transportOptions)
+    // The worker creates the real producer; creating (and dropping) one here makes a bad option
+    // throw from destination(), with the producer's own message, instead of inside the worker.
+    createProducer(split.producer).destroy()
+    this.#closeTimeoutMs = split.closeTimeoutMs
+    const memory = createRingMemory(ringCapacity(ringBytes ?? DEFAULT_RING_BYTES))
+    const views = ringViews(memory)
+    this.#state = views.state
+    this.#bytes = views.bytes
+    this.#capacity = views.capacity
+    this.#room = this.#capacity
+    const workerData: DestinationWorkerData = { logshipDestination: true, memory, options: transportOptions as LogshipPinoOptions }
+    try {
+      // execArgv: [] keeps the app's loaders and preloads (APM agents, tsx) out of the log worker.
+      this.#worker = new Worker(WORKER_FILE, { workerData, execArgv: [], name: 'logship-pino' })
+    } catch (err) {
+      if ((err as { name?: unknown } | null)?.name !== 'DataCloneError') throw err
+      // The clone error's text would quote the value (a function's source): name the rule instead.
+      throw new InvalidOptionError('options', '[not cloneable]', 'values a worker thread can receive (no functions: a credentials provider or diagnostics logger works in-process only)')
+    }
+    this.#worker.on('message', (message: FromDestinationWorker) => this.#onMessage(message))
+    this.#worker.on('error', (error) => this.#warn(`the logship worker thread failed: ${error.message}`))
+    this.#worker.on('exit', () => this.#onWorkerExit())
+    // The worker keeps the process alive until it is ready (as pino.transport()'s does, so that an
+    // application may wait for 'ready'), then only while flush() or close() waits for it.
+    // flushOnExit: false opts out of the exit wait, as it opts the producer out of its exit flush.
+    if (split.producer.flushOnExit !== false) process.on('exit', this.#onExit)
+  }
+
+  /** As a Writable's: pino(destination(…)), with no options before it, recognises a stream by it. */
+  get writable (): boolean {
+    return this.#closing === undefined && !this.#exited
+  }
+
+  /** pino calls this with each line (ending in a newline). Returns false once the line cannot be taken. */
+  write (line: string): boolean {
+    if (this.#closing !== undefined || this.#exited) return this.#drop(this.#closing !== undefined ? 'closed' : 'worker_exited', line)
+    // Three bytes per UTF-16 unit is the most UTF-8 can take: no byte count needed to know it fits.
+    if (line.length * 3 <= this.#room && !this.#lineOpen) {
+      const n = utf8Write.call(this.#bytes, line, this.#at)
+      this.#at += n
+      this.#room -= n
+      if (this.#at === this.#capacity) this.#at = 0
+      this.#publish(n)
+      return true
+    }
+    return this.#writeSlow(line)
+  }
+
+  /**
+   * Resolves (or calls back) once every line written before the call is delivered or has finally
+   * failed. pino's `logger.flush(cb)` calls it. Never rejects: a delivery failure is reported by
+   * the 'failed' event, and the callback gets no error for it.
+   */
+  flush (callback?: (error?: Error | null) => void): Promise<void> | undefined {
+    const done = this.#flush()
+    if (typeof callback !== 'function') return done
+    done.then(() => callback(), callback)
+    return undefined
+  }
+
+  /**
+   * No more lines: the worker reads what is in the ring, delivers it (bounded by closeTimeoutMs)
+   * and ends. Resolves with the summary; idempotent.
+   */
+  close (): Promise<SummaryPayload> {
+    if (this.#closing !== undefined) return this.#closing
+    process.removeListener('exit', this.#onExit)
+    this.#closing = this.#exited
+      ? Promise.resolve(this.#unanswered())
+      : new Promise<SummaryPayload | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), this.#closeTimeoutMs + REPORT_GRACE_MS)
+        timer.unref()
+        this.#onClosed = (summary) => {
+          clearTimeout(timer)
+          resolve(summary)
+        }
+        this.#worker.ref()
+        this.#askToClose()
+      }).then((summary) => {
+        this.#worker.unref()
+        this.#summary = summary === undefined ? this.#unanswered() : this.#withDropsHere(summary)
+        return this.#summary
+      })
+    return this.#closing
+  }
+
+  /** As a stream's end(): close(), without waiting. */
+  end (): void {
+    void this.close()
+  }
+
+  #writeSlow (line: string): boolean {
+    if (this.#stalledAt !== -1 && Atomics.load(this.#state, READ) === this.#stalledAt) return this.#drop('worker_stalled', line)
+    this.#stalledAt = -1
+    if (this.#lineOpen) {
+      // The rest of a line larger than the ring was dropped at a stall: end what was written of it.
+      if (!this.#waitForRoom(1)) return this.#drop(this.#exited ? 'worker_exited' : 'worker_stalled', line)
+      this.#copy(Buffer.from('\n'))
+      this.#lineOpen = false
+    }
+    this.#refreshRoom()
+    if (line.length * 3 <= this.#room) return this.write(line)
+    const size = Buffer.byteLength(line)
+    if (size <= this.#room) {
+      this.#at += utf8Write.call(this.#bytes, line, this.#at)
+      if (this.#at === this.#capacity) this.#at = 0
+      this.#publish(size)
+      this.#refreshRoom()
+      return true
+    }
+    if (size <= this.#capacity) {
+      // Whole or not at all: a line is never left half-written for want of room.
+      if (!this.#waitForRoom(size)) return this.#drop(this.#exited ? 'worker_exited' : 'worker_stalled', line)
+      this.#copy(Buffer.from(line))
+      return true
+    }
+    // Larger than the ring: in pieces, each as room frees up.
+    const data = Buffer.from(line)
+    let from = 0
+    while (from < size) {
+      if (!this.#waitForRoom(1)) {
+        if (from > 0) this.#lineOpen = true
+        this.#dropBytes(this.#exited ? 'worker_exited' : 'worker_stalled', size - from)
+        return false
+      }
+      from += this.#copy(data, from)
+    }
+    return true
+  }
+
+  /** Copies what fits of `data` from `from` on (across the ring's end if need be); returns the bytes copied. */
+  #copy (data: Buffer, from = 0): number {
+    let copied = 0
+    while (from + copied < data.length) {
+      this.#refreshRoom()
+      if (this.#room === 0) break
+      const n = Math.min(this.#room, data.length - from - copied)
+      data.copy(this.#bytes, this.#at, from + copied, from + copied + n)
+      copied += n
+      this.#at = (this.#at + n) & (this.#capacity - 1)
+      this.#publish(n)
+    }
+    this.#refreshRoom()
+    return copied
+  }
+
+  #refreshRoom (): void {
+    const unread = (this.#written - Atomics.load(this.#state, READ)) & POSITION_MASK
+    this.#room = Math.min(this.#capacity - unread, this.#capacity - this.#at)
+  }
+
+  /**
+   * Counts `bytes` just written into the ring. They are published to the worker (WRITE) once
+   * PUBLISH_BYTES have gathered, and at the end of this turn of the event loop at the latest: two
+   * atomic operations per line were a tenth of this thread's cost per line (profile of the
+   * benchmark's pino scenario), and a busy worker has a chunk of lines to read either way.
+   */
+  #publish (bytes: number): void {
+    this.#written = (this.#written + bytes) & POSITION_MASK
+    this.#unpublished += bytes
+    if (this.#unpublished >= PUBLISH_BYTES) this.#publishNow()
+    else if (!this.#publishScheduled) {
+      this.#publishScheduled = true
+      setImmediate(this.#publishAtTurnEnd)
+    }
+  }
+
+  readonly #publishAtTurnEnd = (): void => {
+    this.#publishScheduled = false
+    this.#publishNow()
+  }
+
+  /** Makes everything written visible to the worker, and wakes it if it sleeps. */
+  #publishNow (): void {
+    this.#unpublished = 0
+    Atomics.store(this.#state, WRITE, this.#written)
+    // A sleeping worker is woken once; it clears the flag itself too when it wakes.
+    if (Atomics.load(this.#state, READER_SLEEPING) === 1) {
+      Atomics.store(this.#state, READER_SLEEPING, 0)
+      Atomics.notify(this.#state, WRITE)
+    }
+  }
+
+  /**
+   * Waits (blocking this thread, as a full ring must) until `bytes` are free. False when the worker
+   * is gone or read nothing for STALL_MS: then nothing is written and the caller drops.
+   */
+  #waitForRoom (bytes: number): boolean {
+    // The worker may be waiting for exactly the lines not yet published.
+    this.#publishNow()
+    let read = Atomics.load(this.#state, READ)
+    let progressAt = Date.now()
+    for (;;) {
+      if (this.#capacity - ((this.#written - read) & POSITION_MASK) >= bytes) return true
+      if (this.#exited || Atomics.load(this.#state, CLOSED) === 1) {
+        this.#exited = true
+        return false
+      }
+      const left = progressAt + STALL_MS - Date.now()
+      if (left <= 0) {
+        this.#stalledAt = read
+        this.#warn(`the logship worker thread read nothing for ${STALL_MS / 1000} s while the ring was full; lines are dropped until it reads again`)
+        return false
+      }
+      Atomics.wait(this.#state, READ, read, Math.min(left, WAIT_SLICE_MS))
+      const now = Atomics.load(this.#state, READ)
+      if (now !== read) {
+        read = now
+        progressAt = Date.now()
+      }
+    }
+  }
+
+  #askToClose (): void {
+    this.#publishNow()
+    Atomics.store(this.#state, CLOSING, 1)
+    Atomics.notify(this.#state, WRITE)
+  }
+
+  #flush (): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing.then(() => undefined)
+    if (this.#exited) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const id = ++this.#nextId
+      this.#waiting.set(id, (error) => {
+        this.#waiting.delete(id)
+        if (this.#waiting.size === 0 && this.#closing === undefined && this.#ready) this.#worker.unref()
+        // A flush whose delivery failed still settles: the failure was reported as 'failed'.
+        if (error !== undefined) this.#warn(`flush failed: ${error.message}`)
+        resolve()
+      })
+      // While an answer is awaited the worker keeps the process alive, so `await flush()` completes.
+      this.#worker.ref()
+      this.#publishNow()
+      this.#worker.postMessage({ code: 'FLUSH', id, upTo: this.#written } satisfies ToDestinationWorker)
+    })
+  }
+
+  #waitAtExit (): void {
+    if (this.#exited || this.#closing !== undefined) return
+    this.#askToClose()
+    const deadline = Date.now() + this.#closeTimeoutMs + REPORT_GRACE_MS
+    for (;;) {
+      if (Atomics.load(this.#state, CLOSED) === 1) return
+      const left = deadline - Date.now()
+      if (left <= 0) return
+      Atomics.wait(this.#state, CLOSED, 0, left)
+    }
+  }
+
+  #onMessage (message: FromDestinationWorker): void {
+    switch (message.code) {
+      case 'READY':
+        this.#ready = true
+        if (this.#waiting.size === 0 && this.#closing === undefined) this.#worker.unref()
+        this.#emit('ready', undefined)
+        break
+      case 'EVENT':
+        this.#emit(message.name, message.args[0])
+        break
+      case 'WARNING':
+        process.emitWarning(message.err)
+        break
+      case 'FLUSHED':
+        this.#waiting.get(message.id)?.(message.error === undefined ? undefined : new Error(message.error))
+        break
+      case 'FAILED':
+        this.#failed = true
+        this.#warn(`the logship worker thread could not start: ${message.message}`)
+        break
+      case 'CLOSED':
+        this.#onClosed?.(message.summary)
+        break
+    }
+  }
+
+  #onWorkerExit (): void {
+    this.#exited = true
+    process.removeListener('exit', this.#onExit)
+    for (const settle of [...this.#waiting.values()]) settle()
+    if (this.#closing === undefined && !this.#failed) this.#warn('the logship worker thread exited; lines written from now on are dropped')
+    this.#onClosed?.(undefined)
+  }
+
+  #drop (reason: DropPayload['reason'], line: string): false {
+    // The line's bytes without its newline, as the other paths count a line.
+    const bytes = Buffer.byteLength(line) - (line.endsWith('\n') ? 1 : 0)
+    this.#dropped.count++
+    this.#dropped.bytes += bytes
+    this.#emit('drop', { reason, count: 1, bytes } satisfies DropPayload)
+    return false
+  }
+
+  #dropBytes (reason: DropPayload['reason'], bytes: number): void {
+    this.#dropped.count++
+    this.#dropped.bytes += bytes
+    this.#emit('drop', { reason, count: 1, bytes } satisfies DropPayload)
+  }
+
+  #withDropsHere (summary: SummaryPayload): SummaryPayload {
+    return this.#dropped.count === 0 ? summary : { ...summary, dropped: summary.dropped + this.#dropped.count }
+  }
+
+  /** The worker did not answer the close: what this thread knows, with nothing shown as delivered. */
+  #unanswered (): SummaryPayload {
+    return {
+      delivered: 0,
+      failed: 0,
+      dropped: this.#dropped.count,
+      pending: 0,
+      timedOut: true,
+      accepted: 0,
+      abandoned: 0,
+      invalid: 0,
+      truncated: 0,
+      closeTimeoutMs: this.#closeTimeoutMs
+    }
+  }
+
+  #emit (name: string, payload: unknown): void {
+    this.#userCode.emit(this, name, payload)
+  }
+
+  #warn (message: string): void {
+    process.emitWarning(`@logship/pino: ${message}`, { code: 'LOGSHIP_PINO_DESTINATION' })
+  }
+}
+
+/**
+ * A pino destination shipping to Volcengine TLS or Aliyun SLS from a worker thread of its own:
+ * `pino(options, destination({ service, … }))`. Takes the options of `pino.transport({ target:
+ * '@logship/pino', options })`, plus `ringBytes`. A bad option throws here.
+ */
+export function destination (options?: LogshipDestinationOptions): LogshipDestination {
+  return new LogshipDestination(options)
+}
