@@ -106,6 +106,7 @@ const allScenarios: Scenario[] = [
   { id: 'pino-logship', script: 'pino', args: ['--mode', 'logship', '--records', `${n.pino}`], expect: records },
   { id: 'pino-abstract', script: 'pino', args: ['--mode', 'abstract', '--records', `${n.pino}`], expect: records },
   { id: 'pino-logship-sync', script: 'pino', args: ['--mode', 'logship', '--sync', 'true', '--records', `${n.pino}`], expect: records },
+  { id: 'pino-destination', script: 'pino', args: ['--mode', 'destination', '--records', `${n.pino}`], expect: records },
   { id: 'winston-noop', script: 'winston', args: ['--mode', 'noop', '--records', `${n.winston}`], minRounds: WINSTON_ROUNDS },
   { id: 'winston-logship', script: 'winston', args: ['--mode', 'logship', '--records', `${n.winston}`], expect: records, minRounds: WINSTON_ROUNDS },
   { id: 'latency', script: 'latency', args: ['--rate', '10000', '--seconds', `${n.latencySec}`], expect: records },
@@ -283,6 +284,20 @@ if (has('pino-noop')) {
     const v = med(id, 'mainUsPerRecord')
     row('pino → @logship/pino (worker, sync: true)', 'main-thread µs/record (loop wall)', v, id, 'mainUsPerRecord', 'alternative', undefined, `${fmt(v / base)}× no-op (waits for the worker); main CPU ${fmt(med(id, 'mainCpuUsPerRecord'))} µs = ${fmt(med(id, 'mainCpuUsPerRecord') / med('pino-noop', 'mainCpuUsPerRecord'))}× no-op's`)
     row('', 'peak RSS MiB', med(id, 'peakRssMiB'), id, 'peakRssMiB', '', undefined, 'nothing queued on the main thread')
+  }
+  if (has('pino-destination')) {
+    // destination(): its own worker and a shared ring instead of thread-stream. The loop waits when
+    // the ring is full, so its wall time is the worker's pace; the logging thread's own cost is its CPU.
+    const id = 'pino-destination'
+    const cpu = med(id, 'mainCpuUsPerRecord')
+    const noopCpu = med('pino-noop', 'mainCpuUsPerRecord')
+    row('pino → @logship/pino destination() (shared ring)', 'main-thread CPU µs/record', cpu, id, 'mainCpuUsPerRecord', '≤ 1.25× no-op', cpu / noopCpu <= 1.25, `${fmt(cpu / noopCpu)}× no-op's main CPU (${fmt(noopCpu)} µs)`)
+    const v = med(id, 'mainUsPerRecord')
+    row('', 'main-thread µs/record (loop wall)', v, id, 'mainUsPerRecord', '', undefined, `${fmt(v / base)}× no-op: the loop waits while the ring is full, at the worker's pace`)
+    const ownUs = med(id, 'workerThreadCpuUsPerLine')
+    const cap = med(id, 'workerCapacityLinesPerSec')
+    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', '', undefined, [`${fmt(med(id, 'workerCpuUsPerLine'))} µs/line`, onReference(cap, true, fmt), Number.isFinite(ownUs) && ownUs > 0 ? `the worker thread alone ${fmt(ownUs)} µs/line, ${onReference(1e6 / ownUs, true, fmt)}` : ''].filter(Boolean).join('; '))
+    row('', 'peak RSS MiB', med(id, 'peakRssMiB'), id, 'peakRssMiB', '', undefined, 'bounded by the 8 MiB ring: nothing queued on the main thread')
   }
 }
 if (has('winston-noop') && has('winston-logship')) {

@@ -4,6 +4,7 @@
  *   --mode logship   pino.transport({ target: '@logship/pino' }) (worker thread)
  *   --mode destination  pino(opts, destination(options)) from @logship/pino: lines go to its own
  *                    worker through a shared ring, without thread-stream; the loop waits when the ring is full
+ *   --ring-bytes N   (with destination) the ring's size, default 8 MiB as destination()'s
  *   --mode abstract  the common approach: a worker target built on pino-abstract-transport with its
  *                    default line parsing (split2 + JSON.parse), sending through @logship/producer
  *   --sync true      (with logship/abstract) pino.transport({ sync: true }): thread-stream copies each
