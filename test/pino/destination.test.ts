@@ -5,13 +5,18 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
-import { destination, type LogshipDestination } from '@logship/pino'
+import { destination, type LogshipDestination, type LogshipDestinationOptions } from '@logship/pino'
 import pino from 'pino'
 import { fields, missingSeq, remoteEmulator, SECRET, tlsOptions, waitFor, type RemoteEmulator } from './helpers.js'
 
 const HANG = { timeout: 30_000 }
 
-function flush (logger: pino.Logger): Promise<void> {
+/** The helpers' options are plain records (as a worker receives them). */
+function open (options: Record<string, unknown>): LogshipDestination {
+  return destination(options as unknown as LogshipDestinationOptions)
+}
+
+function flush (logger: { flush: pino.Logger['flush'] }): Promise<void> {
   return new Promise((resolve, reject) => logger.flush((err) => err ? reject(err) : resolve()))
 }
 
@@ -23,7 +28,7 @@ describe('destination() (shared ring, worker of its own)', () => {
   it('delivers every line once, mapped as pino.transport() maps it, across many turns of a small ring', HANG, async () => {
     const options = tlsOptions(emu)
     // 64 KiB: about 150 of these lines, so the ring wraps and fills many times over.
-    const dest = destination({ ...options, ringBytes: 64 * 1024 })
+    const dest = open({ ...options, ringBytes: 64 * 1024 })
     const logger = pino(dest)
     const n = 20_000
     // Characters of 2, 3 and 4 UTF-8 bytes, in lines of varying length: line ends and characters
@@ -45,7 +50,7 @@ describe('destination() (shared ring, worker of its own)', () => {
 
   it('a line larger than the ring arrives whole', HANG, async () => {
     const options = tlsOptions(emu)
-    const dest = destination({ ...options, ringBytes: 64 * 1024 })
+    const dest = open({ ...options, ringBytes: 64 * 1024 })
     const logger = pino(dest)
     const big = 'ü'.repeat(150_000) + 'end'
     logger.info({ seq: 0, big })
@@ -59,7 +64,7 @@ describe('destination() (shared ring, worker of its own)', () => {
 
   it('takes the mapping options pino.transport() takes (pino sends no config to a destination)', HANG, async () => {
     const options = tlsOptions(emu, { messageKey: 'message', customLevels: { audit: 35 } })
-    const dest = destination(options)
+    const dest = open(options)
     const logger = pino({ messageKey: 'message', customLevels: { audit: 35 } }, dest)
     logger.audit('audited')
     await flush(logger)
@@ -81,7 +86,7 @@ describe('destination() (shared ring, worker of its own)', () => {
 
   it('events, retries and failures reach the logging thread; the summary at close', HANG, async () => {
     const options = tlsOptions(emu, { baseRetryBackoffMs: 20, maxRetryBackoffMs: 50 })
-    const dest = destination(options)
+    const dest = open(options)
     await once(dest, 'ready')
     const events: Array<[string, any]> = []
     for (const name of ['retry', 'failed', 'delivered', 'summary']) dest.on(name, (payload: unknown) => events.push([name, payload]))
@@ -105,7 +110,7 @@ describe('destination() (shared ring, worker of its own)', () => {
 
   it('lines written after close() are dropped, told and counted in the summary', HANG, async () => {
     const options = tlsOptions(emu)
-    const dest: LogshipDestination = destination(options)
+    const dest: LogshipDestination = open(options)
     const drops: any[] = []
     dest.on('drop', (payload: unknown) => drops.push(payload))
     const logger = pino(dest)
@@ -126,7 +131,7 @@ describe('destination() (shared ring, worker of its own)', () => {
 
   it('logger.flush(cb) waits for delivery: the records are at the service when it calls back', HANG, async () => {
     const options = tlsOptions(emu, { lingerMs: 2000 })
-    const dest = destination(options)
+    const dest = open(options)
     const logger = pino(dest)
     for (let i = 0; i < 100; i++) logger.info({ seq: i })
     await flush(logger)
