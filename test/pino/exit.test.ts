@@ -37,6 +37,13 @@ for (const way of ['worker transport', 'destination()'] as const) describe(`deli
     assert.equal(missingSeq(emu.logs({ topicId }), 10_000), '')
   })
 
+  it('end() without waiting, then process.exit(0)', async () => {
+    const topicId = randomUUID()
+    const r = await run(emu, topicId, 'end-exit', 5000)
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(missingSeq(emu.logs({ topicId }), 5000), '')
+  })
+
   it('an uncaught exception', async () => {
     const topicId = randomUUID()
     const r = await run(emu, topicId, 'throw', 2000)

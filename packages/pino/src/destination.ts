@@ -158,7 +158,6 @@ export class LogshipDestination extends EventEmitter {
    */
   close (): Promise<SummaryPayload> {
     if (this.#closing !== undefined) return this.#closing
-    process.removeListener('exit', this.#onExit)
     this.#closing = this.#exited
       ? Promise.resolve(this.#unanswered())
       : new Promise<SummaryPayload | undefined>((resolve) => {
@@ -172,6 +171,8 @@ export class LogshipDestination extends EventEmitter {
         this.#askToClose()
       }).then((summary) => {
         this.#worker.unref()
+        // Until now an exit (`close()` then `process.exit()`) still waits for the close under way.
+        process.removeListener('exit', this.#onExit)
         this.#summary = summary === undefined ? this.#unanswered() : this.#withDropsHere(summary)
         return this.#summary
       })
@@ -331,8 +332,9 @@ export class LogshipDestination extends EventEmitter {
   }
 
   #waitAtExit (): void {
-    if (this.#exited || this.#closing !== undefined) return
-    this.#askToClose()
+    if (this.#exited) return
+    // A close() under way has asked already; its wait is this one now.
+    if (this.#closing === undefined) this.#askToClose()
     const deadline = Date.now() + this.#closeTimeoutMs + REPORT_GRACE_MS
     for (;;) {
       if (Atomics.load(this.#state, CLOSED) === 1) return
