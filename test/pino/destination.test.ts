@@ -129,6 +129,21 @@ describe('destination() (shared ring, worker of its own)', () => {
     assert.equal(await dest.close(), summary, 'idempotent')
   })
 
+  it('a \'drop\' listener that logs is called once per drop, not again for the drops its own logging causes', HANG, async () => {
+    const options = tlsOptions(emu)
+    const dest = open(options)
+    const logger = pino(dest)
+    let calls = 0
+    dest.on('drop', () => { calls++; logger.warn('a line was dropped') })
+    logger.info({ seq: 0 }, 'kept')
+    const closing = dest.close()
+    logger.info({ seq: 1 }, 'late')
+    const summary = await closing
+    assert.equal(calls, 1)
+    assert.equal(summary.dropped, 2, 'the late line and the listener\'s own, both counted')
+    assert.equal(summary.delivered, 1)
+  })
+
   it('logger.flush(cb) waits for delivery: the records are at the service when it calls back', HANG, async () => {
     const options = tlsOptions(emu, { lingerMs: 2000 })
     const dest = open(options)

@@ -44,6 +44,17 @@ for (const way of ['worker transport', 'destination()'] as const) describe(`deli
     assert.equal(missingSeq(emu.logs({ topicId }), 5000), '')
   })
 
+  it('a line logged from an application\'s own exit listener: delivered, or counted and told on stderr', async () => {
+    const topicId = randomUUID()
+    const r = await run(emu, topicId, 'exit-listener', 1000)
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(missingSeq(emu.logs({ topicId }), 1000), '')
+    const late = emu.logs({ topicId }).some((l) => Object.fromEntries(l.contents).seq === '1000')
+    // Its exit wait has ended by then: destination() can only count the line and say so.
+    if (!late) assert.match(r.stderr, /@logship\/pino: 1 line logged after the exit flush not delivered \(worker_exited\)/)
+    else assert.equal(way, 'worker transport')
+  })
+
   it('an uncaught exception', async () => {
     const topicId = randomUUID()
     const r = await run(emu, topicId, 'throw', 2000)

@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createTransport, type LogshipStream } from './transport.js'
-import { CLOSED, CLOSING, POSITION_MASK, READ, READER_SLEEPING, ringViews, WRITE } from './shared-ring.js'
+import { CLOSED, CLOSING, DOORBELL, DROPPED_BEFORE_CLOSE, POSITION_MASK, READ, READER_SLEEPING, ringViews, WRITE } from './shared-ring.js'
 import { errorPayload, type SummaryPayload } from './worker-events.js'
 import type { DestinationWorkerData, FromDestinationWorker, ToDestinationWorker } from './destination-protocol.js'
 
@@ -77,20 +77,20 @@ function answerFlushes (stream: LogshipStream): void {
   }
 }
 
-/** Sleeps until the logging thread writes past `written` or asks for the close (or POLL_MS passes). */
-async function sleep (written: number): Promise<void> {
+/** Sleeps until the doorbell moves from `bell` (a write or the close request) or POLL_MS passes. */
+async function sleep (bell: number): Promise<void> {
   Atomics.store(state, READER_SLEEPING, 1)
-  // Looked at again after announcing the sleep: a write published before it would not wake us.
-  if (Atomics.load(state, WRITE) === written && Atomics.load(state, CLOSING) === 0) {
-    const wait = waitAsync(state, WRITE, written, POLL_MS)
-    if (wait.async) await wait.value
-  }
+  const wait = waitAsync(state, DOORBELL, bell, POLL_MS)
+  if (wait.async) await wait.value
   Atomics.store(state, READER_SLEEPING, 0)
 }
 
 async function drain (stream: LogshipStream): Promise<void> {
   for (;;) {
-    // CLOSING first, WRITE after it: the logging thread publishes its last bytes before asking to close.
+    // The doorbell first, then CLOSING, then WRITE: whatever the logging thread does after these
+    // reads rings the bell, and the sleep below then returns at once. CLOSING before WRITE: the
+    // logging thread publishes its last bytes before it asks for the close.
+    const bell = Atomics.load(state, DOORBELL)
     const closing = Atomics.load(state, CLOSING) === 1
     const written = Atomics.load(state, WRITE)
     if (written !== read) {
@@ -102,7 +102,7 @@ async function drain (stream: LogshipStream): Promise<void> {
     }
     answerFlushes(stream)
     if (closing) return
-    await sleep(written)
+    await sleep(bell)
   }
 }
 
@@ -117,7 +117,7 @@ process.on('exit', markClosed)
 async function main (): Promise<void> {
   let stream: LogshipStream
   try {
-    stream = await createTransport(init.options)
+    stream = await createTransport(init.options, { droppedElsewhere: () => Atomics.load(state, DROPPED_BEFORE_CLOSE) })
   } catch (err) {
     post({ code: 'FAILED', message: errorPayload(err).message })
     markClosed()

@@ -4,21 +4,25 @@
  *
  * Why: on the logging thread, thread-stream 4 makes a Buffer of every line, queues it, and copies
  * it again into its shared buffer later; here write() encodes the line once, straight into the
- * ring, and publishes it with two atomic operations. The worker runs the same transport stream as
- * pino.transport() (destination-worker.ts). Memory is bounded by the ring: when the worker falls
- * behind and the ring is full, write() waits for room (the logging thread blocks, as pino's
- * `sync: true` does) rather than queueing without bound on the logging thread.
+ * ring. The worker runs the same transport stream as pino.transport() (destination-worker.ts).
+ * Memory is bounded by the ring: when the worker falls behind and the ring is full, write() waits
+ * for room (the logging thread blocks, as with pino's `sync: true`) rather than queueing without
+ * bound on the logging thread.
  *
  * The worker never keeps the process alive once it is ready, except while flush() or close() waits
- * for its answer. At exit a `process.on('exit')` listener asks it to close and waits for that,
- * synchronously and at most closeTimeoutMs (plus a short grace for its report).
+ * for its answer. At exit one `process.on('exit')` listener, shared by every open destination, asks
+ * each worker to close and then waits for them, synchronously and at most closeTimeoutMs (plus a
+ * short grace for the report) each, counted from the same moment.
  */
 import { EventEmitter } from 'node:events'
+import { writeSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { createProducer, InvalidOptionError, UserCodeGuard } from '@logship/producer'
 import type { DestinationWorkerData, FromDestinationWorker, ToDestinationWorker } from './destination-protocol.js'
 import { splitOptions, type LogshipPinoOptions } from './options.js'
-import { CLOSED, CLOSING, createRingMemory, POSITION_MASK, READ, READER_SLEEPING, ringCapacity, ringViews, WRITE } from './shared-ring.js'
+import {
+  CLOSED, CLOSING, createRingMemory, DOORBELL, DROPPED_BEFORE_CLOSE, POSITION_MASK, READ, READER_SLEEPING, ringCapacity, ringViews, WRITE
+} from './shared-ring.js'
 import type { DropPayload, SummaryPayload } from './worker-events.js'
 
 export interface LogshipDestinationOptions extends LogshipPinoOptions {
@@ -43,6 +47,7 @@ const PUBLISH_BYTES = 64 * 1024
 const WAIT_SLICE_MS = 100
 /** After closeTimeoutMs, the worker still needs a moment to report; then it is given up on. */
 const REPORT_GRACE_MS = 1000
+const NEWLINE = 0x0a
 
 const WORKER_FILE = new URL('./destination-worker.js', import.meta.url)
 
@@ -50,6 +55,8 @@ type Utf8Write = (this: Buffer, text: string, offset: number) => number
 /** Buffer#utf8Write is what Buffer#write calls after its argument checks (which cost per line here). */
 const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write ??
   function (this: Buffer, text: string, offset: number) { return this.write(text, offset) }
+
+type DropReason = DropPayload['reason']
 
 export class LogshipDestination extends EventEmitter {
   readonly #worker: Worker
@@ -64,25 +71,28 @@ export class LogshipDestination extends EventEmitter {
   #at = 0
   /** Bytes that can be written at #at without looking at READ again (never more than there are). */
   #room = 0
+  /** Lines written into the ring: what a worker that never answers its close leaves unaccounted for. */
+  #lines = 0
   /** READ when the worker was found stalled (-1: not stalled): lines are dropped until it moves. */
   #stalledAt = -1
-  /** A line larger than the ring was cut short by a stall: the next line must end it first. */
-  #lineOpen = false
   /** Bytes written but not yet published to the worker (see #publish). */
   #unpublished = 0
   #publishScheduled = false
+  /** The worker has ended (or its close was waited for at exit): nothing written now is read. */
   #exited = false
   /** The worker's transport has started (until then the worker keeps the process alive). */
   #ready = false
   /** The worker reported that its transport could not start (already told). */
   #failed = false
   #closing: Promise<SummaryPayload> | undefined
-  #summary: SummaryPayload | undefined
-  readonly #dropped = { count: 0, bytes: 0 }
+  /** Lines dropped on this thread, and their bytes; `atClose`: the count the worker's summary has. */
+  readonly #dropped = { count: 0, bytes: 0, atClose: 0 }
+  /** A 'drop' listener is running: drops it causes (by logging) are counted, not emitted again. */
+  #emittingDrop = false
   #nextId = 0
   readonly #waiting = new Map<number, (error?: Error) => void>()
   #onClosed: ((summary: SummaryPayload | undefined) => void) | undefined
-  readonly #onExit = (): void => { this.#waitAtExit() }
+  readonly #waitsAtExit: boolean
 
   /** @internal use destination(). */
   constructor (options?: LogshipDestinationOptions) {
@@ -117,7 +127,8 @@ export class LogshipDestination extends EventEmitter {
     // The worker keeps the process alive until it is ready (as pino.transport()'s does, so that an
     // application may wait for 'ready'), then only while flush() or close() waits for it.
     // flushOnExit: false opts out of the exit wait, as it opts the producer out of its exit flush.
-    if (split.producer.flushOnExit !== false) process.on('exit', this.#onExit)
+    this.#waitsAtExit = split.producer.flushOnExit !== false
+    if (this.#waitsAtExit) joinExit(this)
   }
 
   /** As a Writable's: pino(destination(…)), with no options before it, recognises a stream by it. */
@@ -125,15 +136,16 @@ export class LogshipDestination extends EventEmitter {
     return this.#closing === undefined && !this.#exited
   }
 
-  /** pino calls this with each line (ending in a newline). Returns false once the line cannot be taken. */
+  /** pino calls this with each line (ending in a newline). Returns false when the line was dropped. */
   write (line: string): boolean {
     if (this.#closing !== undefined || this.#exited) return this.#drop(this.#closing !== undefined ? 'closed' : 'worker_exited', line)
     // Three bytes per UTF-16 unit is the most UTF-8 can take: no byte count needed to know it fits.
-    if (line.length * 3 <= this.#room && !this.#lineOpen) {
+    if (line.length * 3 <= this.#room) {
       const n = utf8Write.call(this.#bytes, line, this.#at)
       this.#at += n
       this.#room -= n
       if (this.#at === this.#capacity) this.#at = 0
+      this.#lines++
       this.#publish(n)
       return true
     }
@@ -172,9 +184,11 @@ export class LogshipDestination extends EventEmitter {
       }).then((summary) => {
         this.#worker.unref()
         // Until now an exit (`close()` then `process.exit()`) still waits for the close under way.
-        process.removeListener('exit', this.#onExit)
-        this.#summary = summary === undefined ? this.#unanswered() : this.#withDropsHere(summary)
-        return this.#summary
+        leaveExit(this)
+        if (summary === undefined) return this.#unanswered()
+        // Lines dropped here after the worker's summary was made (written during the close).
+        const later = this.#dropped.count - this.#dropped.atClose
+        return later === 0 ? summary : { ...summary, dropped: summary.dropped + later }
       })
     return this.#closing
   }
@@ -184,14 +198,30 @@ export class LogshipDestination extends EventEmitter {
     void this.close()
   }
 
+  /** @internal the exit listener's first step: ask the worker to close; returns when to stop waiting. */
+  beginExit (): number {
+    if (this.#exited || Atomics.load(this.#state, CLOSED) === 1) return 0
+    // A close() under way has asked already; its wait is this one now.
+    if (this.#closing === undefined) this.#askToClose()
+    return Date.now() + this.#closeTimeoutMs + REPORT_GRACE_MS
+  }
+
+  /** @internal the exit listener's second step: wait for the worker's close, at most until `deadline`. */
+  waitExit (deadline: number): void {
+    for (;;) {
+      if (Atomics.load(this.#state, CLOSED) === 1) break
+      const left = deadline - Date.now()
+      if (left <= 0) break
+      Atomics.wait(this.#state, CLOSED, 0, left)
+    }
+    // Nothing written from now on (an application's own 'exit' listener logging) would be read.
+    this.#exited = true
+  }
+
   #writeSlow (line: string): boolean {
-    if (this.#stalledAt !== -1 && Atomics.load(this.#state, READ) === this.#stalledAt) return this.#drop('worker_stalled', line)
-    this.#stalledAt = -1
-    if (this.#lineOpen) {
-      // The rest of a line larger than the ring was dropped at a stall: end what was written of it.
-      if (!this.#waitForRoom(1)) return this.#drop(this.#exited ? 'worker_exited' : 'worker_stalled', line)
-      this.#copy(Buffer.from('\n'))
-      this.#lineOpen = false
+    if (this.#stalledAt !== -1) {
+      if (Atomics.load(this.#state, READ) === this.#stalledAt) return this.#drop('worker_stalled', line)
+      this.#stalledAt = -1
     }
     this.#refreshRoom()
     if (line.length * 3 <= this.#room) return this.write(line)
@@ -199,32 +229,27 @@ export class LogshipDestination extends EventEmitter {
     if (size <= this.#room) {
       this.#at += utf8Write.call(this.#bytes, line, this.#at)
       if (this.#at === this.#capacity) this.#at = 0
+      this.#lines++
       this.#publish(size)
       this.#refreshRoom()
       return true
     }
-    if (size <= this.#capacity) {
-      // Whole or not at all: a line is never left half-written for want of room.
-      if (!this.#waitForRoom(size)) return this.#drop(this.#exited ? 'worker_exited' : 'worker_stalled', line)
-      this.#copy(Buffer.from(line))
-      return true
-    }
-    // Larger than the ring: in pieces, each as room frees up.
+    // Whole or not at all: a line is never left half-written for want of room. A line larger than
+    // the ring waits for an empty ring (the stall rule applies), then goes in pieces, each as room
+    // frees up; once its first piece is in, only the worker's end stops it.
+    if (!this.#waitForRoom(Math.min(size, this.#capacity), true)) return this.#drop(this.#exited ? 'worker_exited' : 'worker_stalled', line)
     const data = Buffer.from(line)
-    let from = 0
+    let from = this.#copy(data, 0)
     while (from < size) {
-      if (!this.#waitForRoom(1)) {
-        if (from > 0) this.#lineOpen = true
-        this.#dropBytes(this.#exited ? 'worker_exited' : 'worker_stalled', size - from)
-        return false
-      }
+      if (!this.#waitForRoom(1, false)) return this.#drop('worker_exited', line)
       from += this.#copy(data, from)
     }
+    this.#lines++
     return true
   }
 
   /** Copies what fits of `data` from `from` on (across the ring's end if need be); returns the bytes copied. */
-  #copy (data: Buffer, from = 0): number {
+  #copy (data: Buffer, from: number): number {
     let copied = 0
     while (from + copied < data.length) {
       this.#refreshRoom()
@@ -267,20 +292,24 @@ export class LogshipDestination extends EventEmitter {
 
   /** Makes everything written visible to the worker, and wakes it if it sleeps. */
   #publishNow (): void {
+    if (this.#unpublished === 0) return
     this.#unpublished = 0
     Atomics.store(this.#state, WRITE, this.#written)
-    // A sleeping worker is woken once; it clears the flag itself too when it wakes.
-    if (Atomics.load(this.#state, READER_SLEEPING) === 1) {
-      Atomics.store(this.#state, READER_SLEEPING, 0)
-      Atomics.notify(this.#state, WRITE)
-    }
+    this.#ring()
+  }
+
+  /** Rings the doorbell (see shared-ring.ts), waking a sleeping worker. */
+  #ring (): void {
+    Atomics.add(this.#state, DOORBELL, 1)
+    if (Atomics.load(this.#state, READER_SLEEPING) === 1) Atomics.notify(this.#state, DOORBELL)
   }
 
   /**
    * Waits (blocking this thread, as a full ring must) until `bytes` are free. False when the worker
-   * is gone or read nothing for STALL_MS: then nothing is written and the caller drops.
+   * is gone, or, with `stall`, when it read nothing for STALL_MS: then nothing is written and the
+   * caller drops.
    */
-  #waitForRoom (bytes: number): boolean {
+  #waitForRoom (bytes: number, stall: boolean): boolean {
     // The worker may be waiting for exactly the lines not yet published.
     this.#publishNow()
     let read = Atomics.load(this.#state, READ)
@@ -291,7 +320,7 @@ export class LogshipDestination extends EventEmitter {
         this.#exited = true
         return false
       }
-      const left = progressAt + STALL_MS - Date.now()
+      const left = stall ? progressAt + STALL_MS - Date.now() : WAIT_SLICE_MS
       if (left <= 0) {
         this.#stalledAt = read
         this.#warn(`the logship worker thread read nothing for ${STALL_MS / 1000} s while the ring was full; lines are dropped until it reads again`)
@@ -308,8 +337,10 @@ export class LogshipDestination extends EventEmitter {
 
   #askToClose (): void {
     this.#publishNow()
+    this.#dropped.atClose = this.#dropped.count
+    Atomics.store(this.#state, DROPPED_BEFORE_CLOSE, this.#dropped.count)
     Atomics.store(this.#state, CLOSING, 1)
-    Atomics.notify(this.#state, WRITE)
+    this.#ring()
   }
 
   #flush (): Promise<void> {
@@ -329,19 +360,6 @@ export class LogshipDestination extends EventEmitter {
       this.#publishNow()
       this.#worker.postMessage({ code: 'FLUSH', id, upTo: this.#written } satisfies ToDestinationWorker)
     })
-  }
-
-  #waitAtExit (): void {
-    if (this.#exited) return
-    // A close() under way has asked already; its wait is this one now.
-    if (this.#closing === undefined) this.#askToClose()
-    const deadline = Date.now() + this.#closeTimeoutMs + REPORT_GRACE_MS
-    for (;;) {
-      if (Atomics.load(this.#state, CLOSED) === 1) return
-      const left = deadline - Date.now()
-      if (left <= 0) return
-      Atomics.wait(this.#state, CLOSED, 0, left)
-    }
   }
 
   #onMessage (message: FromDestinationWorker): void {
@@ -371,39 +389,61 @@ export class LogshipDestination extends EventEmitter {
   }
 
   #onWorkerExit (): void {
+    const closedNormally = Atomics.load(this.#state, CLOSING) === 1
     this.#exited = true
-    process.removeListener('exit', this.#onExit)
+    leaveExit(this)
+    // Lines the worker never read (it failed or crashed): dropped, counted and told.
+    const unread = this.#unreadLines()
+    if (unread.count > 0) this.#dropLines('worker_exited', unread.count, unread.bytes)
     for (const settle of [...this.#waiting.values()]) settle()
-    if (this.#closing === undefined && !this.#failed) this.#warn('the logship worker thread exited; lines written from now on are dropped')
+    if (!closedNormally && !this.#failed) this.#warn('the logship worker thread exited; lines written from now on are dropped')
     this.#onClosed?.(undefined)
   }
 
-  #drop (reason: DropPayload['reason'], line: string): false {
+  /** The complete lines between READ and what was written (the worker is gone: it reads no more). */
+  #unreadLines (): { count: number, bytes: number } {
+    const read = Atomics.load(this.#state, READ)
+    const unread = (this.#written - read) & POSITION_MASK
+    let count = 0
+    for (let i = 0, at = read & (this.#capacity - 1); i < unread; i++, at = (at + 1) & (this.#capacity - 1)) {
+      if (this.#bytes[at] === NEWLINE) count++
+    }
+    return { count, bytes: Math.max(0, unread - count) }
+  }
+
+  #drop (reason: DropReason, line: string): false {
     // The line's bytes without its newline, as the other paths count a line.
-    const bytes = Buffer.byteLength(line) - (line.endsWith('\n') ? 1 : 0)
-    this.#dropped.count++
-    this.#dropped.bytes += bytes
-    this.#emit('drop', { reason, count: 1, bytes } satisfies DropPayload)
+    this.#dropLines(reason, 1, Buffer.byteLength(line) - (line.endsWith('\n') ? 1 : 0))
     return false
   }
 
-  #dropBytes (reason: DropPayload['reason'], bytes: number): void {
-    this.#dropped.count++
+  #dropLines (reason: DropReason, count: number, bytes: number): void {
+    this.#dropped.count += count
     this.#dropped.bytes += bytes
-    this.#emit('drop', { reason, count: 1, bytes } satisfies DropPayload)
+    if (this.#exited && exiting) {
+      // The process is exiting: no listener of ours will run again, so say it on stderr.
+      report(`@logship/pino: ${count} line${count === 1 ? '' : 's'} logged after the exit flush not delivered (${reason})`)
+    }
+    // A 'drop' listener that logs would land here again: such drops are counted, not re-emitted.
+    if (this.#emittingDrop) return
+    this.#emittingDrop = true
+    try {
+      this.#emit('drop', { reason, count, bytes } satisfies DropPayload)
+    } finally {
+      this.#emittingDrop = false
+    }
   }
 
-  #withDropsHere (summary: SummaryPayload): SummaryPayload {
-    return this.#dropped.count === 0 ? summary : { ...summary, dropped: summary.dropped + this.#dropped.count }
-  }
-
-  /** The worker did not answer the close: what this thread knows, with nothing shown as delivered. */
+  /**
+   * The worker did not answer the close in time: every line it was given is reported as pending
+   * (not known to be delivered), plus what was dropped here.
+   */
   #unanswered (): SummaryPayload {
     return {
       delivered: 0,
       failed: 0,
       dropped: this.#dropped.count,
-      pending: 0,
+      pending: this.#lines,
       timedOut: true,
       accepted: 0,
       abandoned: 0,
@@ -419,6 +459,38 @@ export class LogshipDestination extends EventEmitter {
 
   #warn (message: string): void {
     process.emitWarning(`@logship/pino: ${message}`, { code: 'LOGSHIP_PINO_DESTINATION' })
+  }
+}
+
+// One 'exit' listener for every open destination: all are asked to close first, so their workers
+// deliver in parallel, then each is waited for. It exists only while some destination is open.
+const open = new Set<LogshipDestination>()
+let exiting = false
+
+function onExit (): void {
+  exiting = true
+  const waits: Array<[LogshipDestination, number]> = []
+  for (const dest of open) waits.push([dest, dest.beginExit()])
+  for (const [dest, deadline] of waits) dest.waitExit(deadline)
+}
+
+function joinExit (dest: LogshipDestination): void {
+  if (open.size === 0) process.on('exit', onExit)
+  open.add(dest)
+}
+
+function leaveExit (dest: LogshipDestination): void {
+  if (!open.delete(dest) || open.size > 0) return
+  // Removing it during the exit itself would change nothing; the process ends.
+  process.removeListener('exit', onExit)
+}
+
+/** Straight to fd 2: at exit, process.stderr may not be flushed any more. */
+function report (line: string): void {
+  try {
+    writeSync(2, line + '\n')
+  } catch {
+    // stderr closed: nothing else to do.
   }
 }
 

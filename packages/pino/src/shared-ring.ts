@@ -16,12 +16,20 @@
 export const WRITE = 0
 /** Bytes read so far (mod 2^31): set by the worker once it has copied them out. */
 export const READ = 1
-/** 1 while the worker sleeps waiting for WRITE to move: the logging thread then wakes it. */
+/** 1 while the worker sleeps on DOORBELL: the logging thread then wakes it. */
 export const READER_SLEEPING = 2
 /** 1 once the logging thread asks the worker to read what is left and close (end(), exit). */
 export const CLOSING = 3
-/** 1 once the worker's close has settled: releases a logging thread waiting at exit. */
+/** 1 once the worker's close has settled (or the worker ended): releases a waiting logging thread. */
 export const CLOSED = 4
+/**
+ * Raised by the logging thread whenever it publishes WRITE or sets CLOSING. The worker reads it
+ * before it looks at either and sleeps on it, so a change made while it was deciding to sleep
+ * makes the sleep return at once: neither a write nor the close request can be missed.
+ */
+export const DOORBELL = 5
+/** Lines the logging thread dropped before it asked for the close: the worker's summary counts them. */
+export const DROPPED_BEFORE_CLOSE = 6
 const STATE_SLOTS = 8
 const STATE_BYTES = STATE_SLOTS * Int32Array.BYTES_PER_ELEMENT
 

@@ -74,6 +74,11 @@ export interface InternalOptions {
    * it, not from the end of stdin that follows.
    */
   closeBy?: () => number | undefined
+  /**
+   * Lines dropped before they reached this stream (destination() drops on the logging thread when
+   * its worker stalls): added to the summary's `dropped` and to the loss line.
+   */
+  droppedElsewhere?: () => number
 }
 
 export async function createTransport (options?: LogshipPinoOptions, internal: InternalOptions = {}): Promise<LogshipStream> {
@@ -163,6 +168,10 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
     return by === undefined ? closeTimeoutMs : Math.max(0, Math.min(closeTimeoutMs, by - Date.now()))
   }
 
+  function droppedElsewhere (): number {
+    return internal.droppedElsewhere?.() ?? 0
+  }
+
   async function closeProducer (): Promise<void> {
     let result: SummaryPayload
     try {
@@ -170,7 +179,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       const stats = producer.stats()
       result = {
         ...closed,
-        dropped: closed.dropped - counts.invalid,
+        dropped: closed.dropped - counts.invalid + droppedElsewhere(),
         accepted: stats.accepted,
         abandoned: stats.abandoned,
         invalid: counts.invalid,
@@ -182,7 +191,7 @@ export async function createTransport (options?: LogshipPinoOptions, internal: I
       result = {
         delivered: stats.delivered,
         failed: stats.failed,
-        dropped: stats.dropped - counts.invalid,
+        dropped: stats.dropped - counts.invalid + droppedElsewhere(),
         pending: stats.pending,
         timedOut: false,
         accepted: stats.accepted,
