@@ -1,5 +1,5 @@
 /**
- * pino, 1,000,000 standard records (`logger.info({ field_0..field_7 }, message)`), three ways:
+ * pino, 1,000,000 standard records (`logger.info({ field_0..field_7 }, message)`), several ways:
  *   --mode noop      pino serialising into a stream that discards everything (the yardstick)
  *   --mode logship   pino.transport({ target: '@logship/pino' }) (worker thread)
  *   --mode destination  pino(opts, destination(options)) from @logship/pino: lines go to its own
