@@ -4,7 +4,7 @@
  *   --mode logship   pino.transport({ target: '@logship/pino' }) (worker thread)
  *   --mode destination  pino(opts, destination(options)) from @logship/pino: lines go to its own
  *                    worker through a shared ring, without thread-stream; the loop waits when the ring is full
- *   --ring-bytes N   (with destination) the ring's size, default 8 MiB as destination()'s
+ *   --ring-bytes N   (with destination) the ring's size; default destination()'s own (8 MiB)
  *   --mode abstract  the common approach: a worker target built on pino-abstract-transport with its
  *                    default line parsing (split2 + JSON.parse), sending through @logship/producer
  *   --sync true      (with logship/abstract) pino.transport({ sync: true }): thread-stream copies each
@@ -78,7 +78,8 @@ if (mode === 'noop') {
   // so a closeTimeoutMs under that (which @logship/pino warns about otherwise).
   const options = { ...producerOptions('tls', url, `pino-${mode}-${process.pid}`, { totalSizeInBytes }), closeTimeoutMs: 9000 }
   if (mode === 'destination') {
-    stream = destination({ ...options, ringBytes: Number(arg('ring-bytes', String(8 * 1024 * 1024))) })
+    const ringBytes = arg('ring-bytes', '')
+    stream = destination({ ...options, ringBytes: ringBytes === '' ? undefined : Number(ringBytes) })
   } else {
     const target = mode === 'logship' ? require.resolve('@logship/pino') : join(new URL('.', import.meta.url).pathname, '../targets/pino-abstract.mjs')
     // `sync` is documented (docs/transports.md) but missing from pino's TransportSingleOptions type.

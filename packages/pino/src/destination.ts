@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { writeSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
-import { createProducer, InvalidOptionError, UserCodeGuard } from '@logship/producer'
+import { createProducer, InvalidOptionError, UserCodeGuard, utf8Write } from '@logship/producer'
 import type { DestinationWorkerData, FromDestinationWorker, ToDestinationWorker } from './destination-protocol.js'
 import { splitOptions, type LogshipPinoOptions } from './options.js'
 import {
@@ -51,11 +51,6 @@ const NEWLINE = 0x0a
 
 const WORKER_FILE = new URL('./destination-worker.js', import.meta.url)
 
-type Utf8Write = (this: Buffer, text: string, offset: number) => number
-/** Buffer#utf8Write is what Buffer#write calls after its argument checks (which cost per line here). */
-const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write ??
-  function (this: Buffer, text: string, offset: number) { return this.write(text, offset) }
-
 type DropReason = DropPayload['reason']
 
 export class LogshipDestination extends EventEmitter {
@@ -85,8 +80,8 @@ export class LogshipDestination extends EventEmitter {
   /** The worker reported that its transport could not start (already told). */
   #failed = false
   #closing: Promise<SummaryPayload> | undefined
-  /** Lines dropped on this thread, and their bytes; `atClose`: the count the worker's summary has. */
-  readonly #dropped = { count: 0, bytes: 0, atClose: 0 }
+  /** Lines dropped on this thread; `atClose`: the count the worker's summary has. */
+  readonly #dropped = { count: 0, atClose: 0 }
   /** A 'drop' listener is running: drops it causes (by logging) are counted, not emitted again. */
   #emittingDrop = false
   #nextId = 0
@@ -140,16 +135,19 @@ export class LogshipDestination extends EventEmitter {
   write (line: string): boolean {
     if (this.#closing !== undefined || this.#exited) return this.#drop(this.#closing !== undefined ? 'closed' : 'worker_exited', line)
     // Three bytes per UTF-16 unit is the most UTF-8 can take: no byte count needed to know it fits.
-    if (line.length * 3 <= this.#room) {
-      const n = utf8Write.call(this.#bytes, line, this.#at)
-      this.#at += n
-      this.#room -= n
-      if (this.#at === this.#capacity) this.#at = 0
-      this.#lines++
-      this.#publish(n)
-      return true
-    }
+    if (line.length * 3 <= this.#room) return this.#putInPlace(line)
     return this.#writeSlow(line)
+  }
+
+  /** Writes a line that fits in #room at #at, in one piece. */
+  #putInPlace (line: string): true {
+    const n = utf8Write.call(this.#bytes, line, this.#at)
+    this.#at += n
+    this.#room -= n
+    if (this.#at === this.#capacity) this.#at = 0
+    this.#lines++
+    this.#publish(n)
+    return true
   }
 
   /**
@@ -224,16 +222,9 @@ export class LogshipDestination extends EventEmitter {
       this.#stalledAt = -1
     }
     this.#refreshRoom()
-    if (line.length * 3 <= this.#room) return this.write(line)
+    if (line.length * 3 <= this.#room) return this.#putInPlace(line)
     const size = Buffer.byteLength(line)
-    if (size <= this.#room) {
-      this.#at += utf8Write.call(this.#bytes, line, this.#at)
-      if (this.#at === this.#capacity) this.#at = 0
-      this.#lines++
-      this.#publish(size)
-      this.#refreshRoom()
-      return true
-    }
+    if (size <= this.#room) return this.#putInPlace(line)
     // Whole or not at all: a line is never left half-written for want of room. A line larger than
     // the ring waits for an empty ring (the stall rule applies), then goes in pieces, each as room
     // frees up; once its first piece is in, only the worker's end stops it.
@@ -419,7 +410,6 @@ export class LogshipDestination extends EventEmitter {
 
   #dropLines (reason: DropReason, count: number, bytes: number): void {
     this.#dropped.count += count
-    this.#dropped.bytes += bytes
     if (this.#exited && exiting) {
       // The process is exiting: no listener of ours will run again, so say it on stderr.
       report(`@logship/pino: ${count} line${count === 1 ? '' : 's'} logged after the exit flush not delivered (${reason})`)

@@ -10,6 +10,8 @@ export { inheritsEnumerableKeys } from './contents.js'
 // Which text a logger's time field may be in, and what time it names (internal, not in the README).
 export { parseDateText } from './date-text.js'
 export type { DateTextTime } from './date-text.js'
+// Buffer#utf8Write without Buffer#write's argument checks, for pino's destination() (internal, not in the README).
+export { utf8Write } from './wire/protobuf.js'
 // What setCredentials() checks, for a worker adapter to throw on the calling thread (internal, not in the README).
 export { checkCredentials } from './services/credentials.js'
 // How the adapters call their users' event listeners: each guarded, a throw reported once (internal, not in the README).

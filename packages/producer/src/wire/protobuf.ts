@@ -38,9 +38,9 @@ const SMALL_PAIR_CHARS = 123
  * Buffer#utf8Write is what Buffer#write calls after argument juggling; calling it directly saves
  * a third of the per-string cost, which dominates encoding. Falls back to write() if absent.
  */
-type Utf8Write = (this: Buffer, text: string, offset: number) => number
+export type Utf8Write = (this: Buffer, text: string, offset: number) => number
 const proto = Buffer.prototype as unknown as { utf8Write?: Utf8Write }
-const utf8Write: Utf8Write = typeof proto.utf8Write === 'function'
+export const utf8Write: Utf8Write = typeof proto.utf8Write === 'function'
   ? proto.utf8Write
   : function (this: Buffer, text: string, offset: number) { return this.write(text, offset) }
 
