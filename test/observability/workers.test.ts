@@ -10,7 +10,7 @@ import pino from 'pino'
 import { Registry } from 'prom-client'
 import winston from 'winston'
 import { pipeDiagnostics, type DiagnosticRecord, type DiagnosticsLogger } from '@logship/producer'
-import { registerMetrics } from '@logship/producer/prometheus'
+import { registerMetrics, type MetricsMessage } from '@logship/producer/prometheus'
 import logship from '@logship/pino'
 import { LogshipTransport } from '@logship/winston'
 import { startEmulator, type Emulator } from '../emulator/index.js'
@@ -96,9 +96,19 @@ describe('pino worker mode', () => {
     const registry = new Registry()
     // The same options twice: both producers are named tls:<topicId> and write to the same topic.
     const options = tlsOptions(emu, { diagnostics: { level: 'off' } })
+    // The first batches' answers come late, after the emulator has stored them (the case a loaded
+    // machine produced now and then).
+    await emu.inject({ kind: 'hold', ms: 300, count: 2, topicId: options.topicId })
     const transport = pino.transport({ targets: [{ target: '@logship/pino', options }, { target: '@logship/pino', options }] })
     const summaries: Array<{ delivered: number }> = []
     transport.on('summary', (s: { delivered: number }) => summaries.push(s))
+    // Records settled per producer instance, from the metrics messages the workers post.
+    const settledBefore = new Map<string, number>()
+    const onMetrics = (m: MetricsMessage): void => {
+      const instance = m.instance ?? m.producer
+      for (const op of m.ops) if (op[0] === 'settled') settledBefore.set(instance, (settledBefore.get(instance) ?? 0) + op[3])
+    }
+    transport.on('metrics', onMetrics)
     await once(transport, 'ready')
     const log = pino(transport)
     for (let i = 0; i < 10; i++) log.info({ i }, 'before')
@@ -106,6 +116,11 @@ describe('pino worker mode', () => {
     const deadline = Date.now() + 5000
     while (await stored() < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
     assert.equal(await stored(), 20, 'each target delivered the 10 records')
+    // The emulator stores a batch before it answers, and a batch is counted when the answer has been
+    // read: register only once both producers have reported their first batches settled, or a slow
+    // answer lands after the registration and is counted in batches_total.
+    await waitFor(() => settledBefore.size === 2 && [...settledBefore.values()].every((n) => n === 10), 5000, 'both first batches settled')
+    transport.off('metrics', onMetrics)
     // Registered after logging began: records_total starts from each producer's lifetime counters.
     registerMetrics(transport, { registry })
     log.info('after')
