@@ -68,6 +68,8 @@ export class LogshipDestination extends EventEmitter {
   #room = 0
   /** Lines written into the ring: what a worker that never answers its close leaves unaccounted for. */
   #lines = 0
+  /** Lines of #lines the worker never read (it ended first): already counted as dropped. */
+  #linesUnread = 0
   /** READ when the worker was found stalled (-1: not stalled): lines are dropped until it moves. */
   #stalledAt = -1
   /** Bytes written but not yet published to the worker (see #publish). */
@@ -385,6 +387,7 @@ export class LogshipDestination extends EventEmitter {
     leaveExit(this)
     // Lines the worker never read (it failed or crashed): dropped, counted and told.
     const unread = this.#unreadLines()
+    this.#linesUnread = unread.count
     if (unread.count > 0) this.#dropLines('worker_exited', unread.count, unread.bytes)
     for (const settle of [...this.#waiting.values()]) settle()
     if (!closedNormally && !this.#failed) this.#warn('the logship worker thread exited; lines written from now on are dropped')
@@ -425,15 +428,16 @@ export class LogshipDestination extends EventEmitter {
   }
 
   /**
-   * The worker did not answer the close in time: every line it was given is reported as pending
-   * (not known to be delivered), plus what was dropped here.
+   * The worker did not answer the close in time, or ended without one: every line it read is
+   * reported as pending (not known to be delivered: their results went with it); the lines it never
+   * read are among the dropped, with what was dropped here.
    */
   #unanswered (): SummaryPayload {
     return {
       delivered: 0,
       failed: 0,
       dropped: this.#dropped.count,
-      pending: this.#lines,
+      pending: this.#lines - this.#linesUnread,
       timedOut: true,
       accepted: 0,
       abandoned: 0,
