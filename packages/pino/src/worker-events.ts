@@ -2,8 +2,8 @@
  * Producer events as plain, structured-cloneable payloads, delivered where the user can see them:
  * in a thread-stream worker or destination()'s as pino's `EVENT` messages (re-emitted on the main
  * thread's transport stream or destination), in-process as events on the stream itself. Payloads
- * carry counts, destinations and error codes and messages, never credentials or record contents. 'error' is never used: on a
- * pino transport stream it is fatal by contract.
+ * carry counts, destinations and error codes and messages, never credentials or record contents.
+ * 'error' is never used: on a pino transport stream it is fatal by contract.
  */
 import type { EventEmitter } from 'node:events'
 import { parentPort, workerData } from 'node:worker_threads'

@@ -471,7 +471,6 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     return summary
   }
 
-  /** The lifetime counters a closing diagnostic line reports: stats() without the momentary gauges. */
   /** The one `closed` line, after the pending drop summary: a warning when records were lost. */
   private sayClosed (text: string, lost: number, fields: Record<string, number | boolean>): void {
     this.diag.summarizeDrops()
@@ -479,6 +478,7 @@ class ProducerEngine extends EventEmitter<ProducerEvents> implements Producer, E
     else this.diag.info('closed', text, fields)
   }
 
+  /** The lifetime counters a closing diagnostic line reports: stats() without the momentary gauges. */
   private lifetimeFields (): Record<string, number> {
     const { accepted, delivered, failed, dropped, abandoned, retried, requests } = this.stats()
     return { accepted, delivered, failed, dropped, abandoned, retried, requests }
