@@ -63,6 +63,15 @@ for (const way of ['worker transport', 'destination()'] as const) describe(`deli
     assert.equal(missingSeq(emu.logs({ topicId }), 2000), '')
   })
 
+  it('a logger.flush(cb) callback that throws: the app\'s uncaught exception, not an unhandled rejection; lines delivered', async () => {
+    const topicId = randomUUID()
+    const r = await run(emu, topicId, 'flush-throws', 2000)
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /thrown by the flush callback/)
+    assert.doesNotMatch(r.stderr, /unhandled rejection/)
+    assert.equal(missingSeq(emu.logs({ topicId }), 2000), '')
+  })
+
   it('SIGTERM handled by the app with process.exit()', async () => {
     const topicId = randomUUID()
     let signalled = false

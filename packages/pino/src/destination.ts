@@ -160,7 +160,9 @@ export class LogshipDestination extends EventEmitter {
   flush (callback?: (error?: Error | null) => void): Promise<void> | undefined {
     const done = this.#flush()
     if (typeof callback !== 'function') return done
-    done.then(() => callback(), callback)
+    // Called outside the promise chain, as thread-stream calls it from a message: an exception the
+    // callback throws is the application's uncaught exception, not an unhandled rejection of ours.
+    done.then(() => process.nextTick(callback), (error) => process.nextTick(callback, error))
     return undefined
   }
 
