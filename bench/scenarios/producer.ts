@@ -7,7 +7,7 @@
  */
 import { createProducer } from '@logship/producer'
 import type { Producer } from '@logship/producer'
-import { arg, emit, peakRssMiB, percentile, startSpan } from '../lib/measure.js'
+import { arg, emit, peakRssMiB, percentile, startSpan, WARMUP_REQUEST_RECORDS } from '../lib/measure.js'
 import { producerOptions } from '../lib/producer-options.js'
 import { rawBytes, standardContents } from '../lib/record.js'
 
@@ -60,6 +60,19 @@ const WARMUP_BUFFER_BYTES = 4 * 1024 * 1024
   await sendAll(warm, WARMUP)
   await warm.close()
 }
+// Then requests. The code run once per request (undici's client and parser callbacks, async hooks,
+// signing, settling a batch) is hot only after ~1,000–2,500 requests, and a 200,000-record run makes
+// ~250: without this the span measured a process's first seconds, with that code in V8's interpreter
+// and TurboFan compiling it beside the loop (120–165 ms of compilation inside a 200,000-record span,
+// ~0.7 µs per record; twentieth pass in RESULTS.md). A producer that has been shipping for a while
+// has paid that once. Small batches make the requests cheap; the measured producer keeps the
+// default batch size.
+const WARMUP_REQUESTS = Number(arg('warmup-requests', '2500'))
+{
+  const warm = createProducer(producerOptions(service, url, 'warmup-requests', { totalSizeInBytes: WARMUP_BUFFER_BYTES, maxBlockMs: -1, maxBatchCount: WARMUP_REQUEST_RECORDS }))
+  await sendAll(warm, WARMUP_REQUESTS * WARMUP_REQUEST_RECORDS)
+  await warm.close()
+}
 
 const span = startSpan()
 const producer = createProducer(producerOptions(service, url, `${service}-${process.pid}`, { totalSizeInBytes, maxBlockMs: -1 }))
@@ -68,7 +81,8 @@ const summary = await producer.close()
 const s = span()
 emit({
   records,
-  warmupRecords: WARMUP,
+  warmupRecords: WARMUP + WARMUP_REQUESTS * WARMUP_REQUEST_RECORDS,
+  warmupRequests: WARMUP_REQUESTS,
   delivered: summary.delivered,
   failed: summary.failed,
   dropped: summary.dropped,

@@ -15,7 +15,7 @@ import { createHash, createHmac } from 'node:crypto'
 import protobuf from 'protobufjs'
 import { Pool } from 'undici'
 import { AK, SK } from '../lib/emulator.js'
-import { arg, emit, peakRssMiB, startSpan } from '../lib/measure.js'
+import { arg, emit, peakRssMiB, startSpan, WARMUP_REQUEST_RECORDS } from '../lib/measure.js'
 import { standardContents } from '../lib/record.js'
 
 const url = arg('url', '')
@@ -61,7 +61,7 @@ function signedHeaders (host: string, body: Buffer): Record<string, string> {
 }
 
 /** The client's whole life: a pool, the records, every response, the pool closed. */
-async function sendAll (count: number): Promise<{ delivered: number, failed: number }> {
+async function sendAll (count: number, batchRecords = BATCH): Promise<{ delivered: number, failed: number }> {
   const origin = new URL(url)
   const pool = new Pool(origin.origin, { connections: IN_FLIGHT })
   const inFlight = new Set<Promise<void>>()
@@ -80,7 +80,7 @@ async function sendAll (count: number): Promise<{ delivered: number, failed: num
   for (let i = 0; i < count; i++) {
     const c = standardContents(i)
     batch.push({ Time: Date.now(), Contents: Object.entries(c).map(([Key, Value]) => ({ Key, Value })) })
-    if (batch.length === BATCH || i === count - 1) {
+    if (batch.length === batchRecords || i === count - 1) {
       const p = post(batch).finally(() => inFlight.delete(p))
       inFlight.add(p)
       batch = []
@@ -97,6 +97,10 @@ async function sendAll (count: number): Promise<{ delivered: number, failed: num
 // producer rows compares like with like. These records reach the emulator too.
 const WARMUP = Number(arg('warmup', '20000'))
 await sendAll(WARMUP)
+// Then requests, as the producer scenario does (its code run once per request is hot only after
+// ~1,000–2,500 requests): the same steady state on both sides of the ratio.
+const WARMUP_REQUESTS = Number(arg('warmup-requests', '2500'))
+await sendAll(WARMUP_REQUESTS * WARMUP_REQUEST_RECORDS, WARMUP_REQUEST_RECORDS)
 
 const span = startSpan()
 const { delivered, failed } = await sendAll(records)
@@ -104,7 +108,8 @@ const s = span()
 emit({
   records,
   encode: encodeMode,
-  warmupRecords: WARMUP,
+  warmupRecords: WARMUP + WARMUP_REQUESTS * WARMUP_REQUEST_RECORDS,
+  warmupRequests: WARMUP_REQUESTS,
   delivered,
   failed,
   dropped: 0,
