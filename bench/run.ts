@@ -253,7 +253,7 @@ function onReference (v: number, rate: boolean, show: (x: number) => string): st
   const plain = has('straightforward-plain') ? `; ≙ ${scale('straightforward-plain')} by its variant without fromObject` : ''
   return `≙ ${scale('straightforward')} on the reference machine (scaled by the straightforward client: ${REFERENCE_STRAIGHT_US} µs there${plain})`
 }
-/** Runs recorded before the request warm-up (twentieth pass) carry no warmupRequests. */
+/** Runs recorded before the request warm-ups (twentieth pass: producer; twenty-first: pino) carry no warmupRequests. */
 function warmedRequests (id: string): string {
   const count = med(id, 'warmupRequests')
   return Number.isFinite(count) && count > 0 ? `steady state (after ${fmt(count)} warm-up requests); ` : ''
@@ -290,7 +290,7 @@ if (has('pino-noop')) {
     // an upper bound of the worker's cost. The worker thread's own CPU is the lower bound.
     const ownUs = med(id, 'workerThreadCpuUsPerLine')
     const own = Number.isFinite(ownUs) && ownUs > 0 ? `the worker thread alone ${fmt(ownUs)} µs/line, ${fmt(1e6 / ownUs)} lines per its CPU-second, ${onReference(1e6 / ownUs, true, fmt)}` : ''
-    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', id === 'pino-logship' ? '≥ 250,000' : '', id === 'pino-logship' ? cap >= 250_000 : undefined, [`${fmt(med(id, 'workerCpuUsPerLine'))} µs/line; observed ${fmt(med(id, 'linesPerSec'))} lines/s to delivery`, emulatorCost(id), onReference(cap, true, fmt), own].filter(Boolean).join('; '))
+    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', id === 'pino-logship' ? '≥ 250,000' : '', id === 'pino-logship' ? cap >= 250_000 : undefined, [`${warmedRequests(id)}${fmt(med(id, 'workerCpuUsPerLine'))} µs/line; observed ${fmt(med(id, 'linesPerSec'))} lines/s to delivery`, emulatorCost(id), onReference(cap, true, fmt), own].filter(Boolean).join('; '))
     row('', 'peak RSS MiB', med(id, 'peakRssMiB'), id, 'peakRssMiB', '', undefined, 'thread-stream queues lines on the main thread while the worker is behind')
   }
   if (has('pino-logship-sync')) {
@@ -311,7 +311,8 @@ if (has('pino-noop')) {
     row('', 'main-thread µs/record (loop wall)', v, id, 'mainUsPerRecord', '', undefined, `${fmt(v / base)}× no-op: the loop waits while the ring is full, at the worker's pace`)
     const ownUs = med(id, 'workerThreadCpuUsPerLine')
     const cap = med(id, 'workerCapacityLinesPerSec')
-    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', '', undefined, [`${fmt(med(id, 'workerCpuUsPerLine'))} µs/line`, onReference(cap, true, fmt), Number.isFinite(ownUs) && ownUs > 0 ? `the worker thread alone ${fmt(ownUs)} µs/line, ${onReference(1e6 / ownUs, true, fmt)}` : ''].filter(Boolean).join('; '))
+    // The same worker target as pino.transport()'s row: either way of using @logship/pino is judged.
+    row('', 'worker lines/s per CPU-s (off-main CPU)', cap, id, 'workerCapacityLinesPerSec', '≥ 250,000', cap >= 250_000, [`${warmedRequests(id)}${fmt(med(id, 'workerCpuUsPerLine'))} µs/line`, onReference(cap, true, fmt), Number.isFinite(ownUs) && ownUs > 0 ? `the worker thread alone ${fmt(ownUs)} µs/line, ${onReference(1e6 / ownUs, true, fmt)}` : ''].filter(Boolean).join('; '))
     row('', 'peak RSS MiB', med(id, 'peakRssMiB'), id, 'peakRssMiB', '', undefined, 'bounded by the 8 MiB ring: nothing queued on the main thread')
   }
 }

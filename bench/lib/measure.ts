@@ -60,7 +60,7 @@ export function arg (name: string, fallback: string): string {
 }
 
 /**
- * Records per request in the request warm-ups of the producer and straightforward scenarios: small,
+ * Records per request in the request warm-ups of the producer, straightforward and pino scenarios: small,
  * so that the ~2,500 requests it takes V8 to compile the code run once per request cost little.
  */
 export const WARMUP_REQUEST_RECORDS = 16

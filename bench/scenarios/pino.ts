@@ -12,6 +12,8 @@
  *                    instead of queueing lines on the main thread without bound
  *   --yield-every N  the loop yields to the event loop every N records (default 0: a tight loop, in
  *                    which thread-stream can hand nothing to the worker until the loop ends)
+ *   --warmup-requests N  (logship, destination) warm-up requests of 16 lines and a flush() each,
+ *                    after the 20,000 warm-up lines (default 2,500; see below)
  * Main-thread time is the logging loop's wall time (what the app waits; pino blocks when the worker
  * falls behind) and the main thread's own CPU. The worker's cost is the CPU of every other thread
  * of the process from the first record until everything is delivered (flush), per line. That
@@ -24,7 +26,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { destination } from '@logship/pino'
 import pino from 'pino'
-import { arg, emit, peakRssMiB, startSpan } from '../lib/measure.js'
+import { arg, emit, peakRssMiB, startSpan, WARMUP_REQUEST_RECORDS } from '../lib/measure.js'
 import { producerOptions } from '../lib/producer-options.js'
 import { standardContents } from '../lib/record.js'
 
@@ -115,9 +117,20 @@ function flushed (): Promise<void> {
 // the emulator too.
 const WARMUP = 20000
 for (let i = 0; i < WARMUP; i++) logger.info(fields(i), standardContents(i).message)
+// Then requests, as in the producer scenario: the worker's code run once per request (undici,
+// signing, settling a batch) is compiled only after ~1,000–2,500 requests, and 1,000,000 lines make
+// ~1,250, so without this the span measured that code interpreted, with TurboFan compiling it
+// beside the worker (twentieth and twenty-first passes in RESULTS.md). @logship/pino's flush() makes
+// the worker's producer send what it holds at once: WARMUP_REQUEST_RECORDS lines and a flush are one
+// request. The pino-abstract-transport target has no flush, so its worker gets no such warm-up.
+const WARMUP_REQUESTS = mode === 'logship' || mode === 'destination' ? Number(arg('warmup-requests', '2500')) : 0
 if (mode !== 'noop') {
   const keepAlive = setInterval(() => {}, 1000)
   await flushed()
+  for (let r = 0; r < WARMUP_REQUESTS; r++) {
+    for (let i = 0; i < WARMUP_REQUEST_RECORDS; i++) logger.info(fields(i), standardContents(i).message)
+    await flushed()
+  }
   // A target without flush() (the pino-abstract-transport one) calls back before it has sent the
   // warm-up's records: wait until the transport's threads are idle, so the span is not charged for them.
   await quiet()
@@ -163,7 +176,8 @@ emit({
   yieldEvery,
   records,
   // The warm-up's records reach the emulator too (not in noop mode).
-  warmupRecords: mode === 'noop' ? 0 : WARMUP,
+  warmupRecords: mode === 'noop' ? 0 : WARMUP + WARMUP_REQUESTS * WARMUP_REQUEST_RECORDS,
+  warmupRequests: WARMUP_REQUESTS,
   loopWallMs: loop.wallMs,
   loopMainCpuMs: loop.mainCpuUs / 1000,
   mainUsPerRecord: loop.wallMs * 1000 / records,
