@@ -4,12 +4,15 @@
  * whole process's (every thread) from createProducer() until close() resolves.
  *
  *   node --import tsx bench/scenarios/producer.ts --url http://127.0.0.1:PORT --service tls --records 200000
+ *
+ * --profile-span FILE writes a CPU profile of the measured span alone (bench/lib/span-profile.ts).
  */
 import { createProducer } from '@logship/producer'
 import type { Producer } from '@logship/producer'
 import { arg, emit, peakRssMiB, percentile, startSpan, WARMUP_REQUEST_RECORDS } from '../lib/measure.js'
 import { producerOptions } from '../lib/producer-options.js'
 import { rawBytes, standardContents } from '../lib/record.js'
+import { startSpanProfile } from '../lib/span-profile.js'
 
 const url = arg('url', '')
 const service = arg('service', 'tls') as 'tls' | 'sls'
@@ -74,11 +77,13 @@ const WARMUP_REQUESTS = Number(arg('warmup-requests', '2500'))
   await warm.close()
 }
 
+const profile = await startSpanProfile(arg('profile-span', ''))
 const span = startSpan()
 const producer = createProducer(producerOptions(service, url, `${service}-${process.pid}`, { totalSizeInBytes, maxBlockMs: -1 }))
 const loop = await sendAll(producer, records)
 const summary = await producer.close()
 const s = span()
+await profile.stop()
 emit({
   records,
   warmupRecords: WARMUP + WARMUP_REQUESTS * WARMUP_REQUEST_RECORDS,
