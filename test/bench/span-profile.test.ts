@@ -1,6 +1,6 @@
 /**
  * bench/lib/span-profile.ts, behind the producer scenario's --profile-span: the profile covers what
- * runs between start and stop, and is the .cpuprofile that bench/lib/profile-summary.ts reads.
+ * runs between start and stop, written as a .cpuprofile (nodes and samples, as bench/lib/profile-summary.ts reads).
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
