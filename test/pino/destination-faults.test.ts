@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test'
 import workerThreads, { type WorkerOptions } from 'node:worker_threads'
 import { destination, type LogshipDestination, type LogshipDestinationOptions } from '@logship/pino'
 import pino from 'pino'
-import { fields, missingSeq, remoteEmulator, tlsOptions, waitFor, type RemoteEmulator } from './helpers.js'
+import { fields, missingSeq, remoteEmulator, tlsOptions, waitFor, waitForLogs, type RemoteEmulator } from './helpers.js'
 
 const SLOW = { timeout: 60_000 }
 /** destination.ts's STALL_MS: how long a write waits for a worker that reads nothing. */
@@ -120,15 +120,36 @@ describe('destination(): a stuck or dead worker', () => {
     assert.deepEqual(drops.map((d) => [d.reason, d.count]), [['worker_exited', 20], ['worker_exited', 1]])
     await flush(logger)
     const summary = await dest.close()
-    // The 10 lines it read are pending (their results went with it); the 21 others dropped, once each.
+    // The 10 lines it read were delivered before it died (its 'delivered' events said so); the 21
+    // others dropped, once each; nothing is left unknown.
     assert.equal(summary.dropped, 21)
-    assert.equal(summary.pending, 10)
-    assert.equal(summary.delivered, 0)
+    assert.equal(summary.delivered, 10)
+    assert.equal(summary.pending, 0)
     assert.equal(summary.timedOut, true)
     warnings.stop()
     assert.ok(warnings.messages.some((m) => /worker thread exited/.test(m)), warnings.messages.join('\n'))
     const logs = await emu.logs({ topicId: options.topicId })
     assert.equal(missingSeq(logs, 10), '')
+  })
+
+  it('a worker that dies with a batch in flight: its summary counts what its events confirmed as delivered, and only the unanswered batch as pending', SLOW, async () => {
+    const options = tlsOptions(emu)
+    const { dest, worker } = open(options)
+    await once(dest, 'ready')
+    const logger = pino(dest)
+    for (let i = 0; i < 10; i++) logger.info({ seq: i }, 'confirmed')
+    await flush(logger)
+    // The service stores the next batch but holds its answer: the worker never learns it was delivered.
+    await emu.inject({ kind: 'hold', ms: 30_000, count: 1, topicId: options.topicId })
+    for (let i = 10; i < 15; i++) logger.info({ seq: i }, 'in flight')
+    logger.flush(() => {})
+    await waitForLogs(emu, { topicId: options.topicId }, 15)
+    await worker.terminate()
+    const summary = await dest.close()
+    assert.deepEqual(
+      { delivered: summary.delivered, pending: summary.pending, dropped: summary.dropped, failed: summary.failed, timedOut: summary.timedOut },
+      { delivered: 10, pending: 5, dropped: 0, failed: 0, timedOut: true })
+    await emu.clearFaults()
   })
 
   it('a worker stuck while the ring is full: writes wait 10 s, then drop (worker_stalled) until it reads again; nothing arrives cut', SLOW, async () => {

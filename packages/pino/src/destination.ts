@@ -70,6 +70,11 @@ export class LogshipDestination extends EventEmitter {
   #lines = 0
   /** Lines of #lines the worker never read (it ended first): already counted as dropped. */
   #linesUnread = 0
+  /**
+   * Records the worker has reported settled, from its 'delivered', 'failed' and 'drop' events: if
+   * it ends without its summary, these are known, and only the rest of what it read is pending.
+   */
+  readonly #settledByWorker = { delivered: 0, failed: 0, dropped: 0, invalid: 0 }
   /** READ when the worker was found stalled (-1: not stalled): lines are dropped until it moves. */
   #stalledAt = -1
   /** Bytes written but not yet published to the worker (see #publish). */
@@ -365,6 +370,7 @@ export class LogshipDestination extends EventEmitter {
         this.#emit('ready', undefined)
         break
       case 'EVENT':
+        this.#countSettled(message.name, message.args[0])
         this.#emit(message.name, message.args[0])
         break
       case 'WARNING':
@@ -429,21 +435,38 @@ export class LogshipDestination extends EventEmitter {
     }
   }
 
+  /** Counts the records a worker event says were settled (one line is one record). */
+  #countSettled (name: string, payload: unknown): void {
+    const event = payload as { logCount?: unknown, count?: unknown, reason?: unknown } | undefined
+    const settled = this.#settledByWorker
+    if (name === 'delivered' && typeof event?.logCount === 'number') settled.delivered += event.logCount
+    else if (name === 'failed' && typeof event?.logCount === 'number') settled.failed += event.logCount
+    else if (name === 'drop' && typeof event?.count === 'number') {
+      // As in the worker's own summary, a line the producer refused is `invalid`, not `dropped`.
+      if (event.reason === 'invalid_record') settled.invalid += event.count
+      else settled.dropped += event.count
+    }
+  }
+
   /**
-   * The worker did not answer the close in time, or ended without one: every line it read is
-   * reported as pending (not known to be delivered: their results went with it); the lines it never
-   * read are among the dropped, with what was dropped here.
+   * The worker did not answer the close in time, or ended without one. What its events reported
+   * delivered, failed or dropped is counted so; the rest of the lines it read is pending (not known
+   * to be delivered: their results went with it); the lines it never read are among the dropped,
+   * with what was dropped here. An event still in flight when the worker ended is missed, so the
+   * error is always towards pending, never towards delivered.
    */
   #unanswered (): SummaryPayload {
+    const settled = this.#settledByWorker
+    const read = this.#lines - this.#linesUnread
     return {
-      delivered: 0,
-      failed: 0,
-      dropped: this.#dropped.count,
-      pending: this.#lines - this.#linesUnread,
+      delivered: settled.delivered,
+      failed: settled.failed,
+      dropped: this.#dropped.count + settled.dropped,
+      pending: Math.max(0, read - settled.delivered - settled.failed - settled.dropped - settled.invalid),
       timedOut: true,
       accepted: 0,
       abandoned: 0,
-      invalid: 0,
+      invalid: settled.invalid,
       truncated: 0,
       closeTimeoutMs: this.#closeTimeoutMs
     }
