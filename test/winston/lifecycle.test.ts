@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Worker } from 'node:worker_threads'
 import winston from 'winston'
+import { HttpError, serviceErrorCode } from '@logship/producer'
 import LogshipTransportDefault, { LogshipTransport } from '@logship/winston'
 import { ACCESS_KEY_ID, ACCESS_KEY_SECRET, logsOf, startEmulator, tlsOptions, waitFor } from './helpers.js'
 import type { Emulator } from './helpers.js'
@@ -134,6 +135,11 @@ for (const worker of [true, false]) {
       assert.equal(failed[0].logCount, 1)
       assert.equal(failed[0].error.code, 'LOGSHIP_HTTP_ERROR')
       assert.ok(failed[0].error instanceof Error)
+      // The same class and fields in both modes: worker mode's error crossed a thread as plain data.
+      const error = failed[0].error as HttpError
+      assert.ok(error instanceof HttpError, `${error.name} is an HttpError`)
+      assert.deepEqual([error.name, error.status, error.errorCode, error.retriable], ['HttpError', 403, 'AccessDenied', false])
+      assert.equal(serviceErrorCode(error), 'AccessDenied')
       assert.doesNotMatch(JSON.stringify(failed[0]) + failed[0].error.message, /emulator-secret/)
     })
 

@@ -17,7 +17,10 @@
  * has settled, which the exit path waits for with Atomics.wait) and `stats` (the producer's
  * counters, so that stats() needs no round trip).
  */
-import { LogshipError } from '@logship/producer'
+import {
+  BufferFullError, CloseTimeoutError, CredentialsError, DestroyedError, HttpError, InvalidOptionError, InvalidRecordError,
+  LogshipError, NetworkError, ProducerClosedError, RecordTooLargeError, RequestTimeoutError
+} from '@logship/producer'
 import type { CloseSummary, Credentials, ErrorCode, ProducerOptions, ProducerStats } from '@logship/producer'
 
 export const STATE_CLOSED = 0
@@ -85,11 +88,23 @@ export function toPlainError (error: unknown): PlainError {
   return plain
 }
 
-/** A LogshipError again (when it was one), with its stable code and extra fields. */
+/** logship's error classes by name: an error crosses as its fields and is given its class back. */
+const ERROR_CLASSES: ReadonlyMap<string, typeof LogshipError> = new Map(([
+  InvalidOptionError, InvalidRecordError, ProducerClosedError, BufferFullError, RecordTooLargeError, HttpError,
+  NetworkError, RequestTimeoutError, CredentialsError, CloseTimeoutError, DestroyedError
+] as unknown as Array<typeof LogshipError>).map((c) => [c.name, c]))
+
+/**
+ * A LogshipError again (when it was one), with its stable code and extra fields, and its class
+ * (`instanceof HttpError` and `serviceErrorCode()` work on it as on the error in the worker).
+ */
 export function fromPlainError (plain: PlainError): Error {
   const error: Error = typeof plain.code === 'string' && plain.code.startsWith('LOGSHIP_')
     ? new LogshipError(plain.code as ErrorCode, plain.message, { retriable: plain.retriable === true })
     : new Error(plain.message)
+  const errorClass = error instanceof LogshipError ? ERROR_CLASSES.get(plain.name) : undefined
+  // Not its constructor (which builds the message from other arguments): the error made above, given the class's prototype.
+  if (errorClass !== undefined) Object.setPrototypeOf(error, errorClass.prototype)
   for (const [key, value] of Object.entries(plain)) {
     if (key !== 'message' && key !== 'code' && key !== 'retriable') {
       Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: key !== 'name' && key !== 'stack' })
