@@ -89,10 +89,10 @@ export function toPlainError (error: unknown): PlainError {
 }
 
 /** logship's error classes by name: an error crosses as its fields and is given its class back. */
-const ERROR_CLASSES: ReadonlyMap<string, typeof LogshipError> = new Map(([
+const ERROR_CLASSES: ReadonlyMap<string, { readonly prototype: LogshipError }> = new Map([
   InvalidOptionError, InvalidRecordError, ProducerClosedError, BufferFullError, RecordTooLargeError, HttpError,
   NetworkError, RequestTimeoutError, CredentialsError, CloseTimeoutError, DestroyedError
-] as unknown as Array<typeof LogshipError>).map((c) => [c.name, c]))
+].map((c) => [c.name, c]))
 
 /**
  * A LogshipError again (when it was one), with its stable code and extra fields, and its class
